@@ -1,0 +1,43 @@
+# make demo  : run youwei's main job on the bundled defaults (creates .venv if missing)
+# make test  : run the test suite (creates .venv if missing)
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+
+# A Python >= 3.12: on PATH, or under pyenv (installed but not on PATH on our machine image).
+FIND_PYTHON = for c in "$$PYTHON" python3.13 python3.12 python3 \
+	  $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 \
+	  /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
+	  [ -n "$$c" ] && command -v "$$c" >/dev/null 2>&1 && \
+	  "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && \
+	  { command -v "$$c"; exit 0; }; done; exit 1
+
+.PHONY: demo test venv lint bench clean
+
+$(BIN)/youwei: pyproject.toml
+	@py=$$($(FIND_PYTHON)) || { echo "youwei needs Python >= 3.12: none found on PATH or under pyenv. Install one, or set PYTHON=/path/to/python3.12" >&2; exit 1; }; \
+	echo "creating $(VENV) with $$py"; \
+	"$$py" -m venv $(VENV) && \
+	$(BIN)/python -m pip install --quiet --upgrade pip && \
+	$(BIN)/python -m pip install --quiet -e '.[test,cluster]'
+	@touch $@
+
+venv: $(BIN)/youwei
+
+demo: venv
+	$(BIN)/youwei allocate --candidates scenarios/examples/county/candidates.csv \
+	    --posts scenarios/examples/county/posts.csv --pools scenarios/examples/county/pools.csv \
+	    --rules scenarios/examples/county/rules.toml --fit scenarios/examples/county/fit.csv \
+	    --out results/demo/allocation
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/ruff check .
+
+bench: venv
+	$(BIN)/python benchmarks/allocation.py
+
+clean:
+	rm -rf $(VENV) results .pytest_cache

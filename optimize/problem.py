@@ -1,0 +1,305 @@
+"""The allocation problem as plain arrays: candidates, vacant posts, rank pools, fit.
+
+One row per candidate, per post, per pool-rank. Units and pools are integer
+codes into ``unit_names`` / ``pool_names`` so that the simulation can build a
+problem every year without strings; the file reader maps names to codes.
+Arrays are made read-only on construction: the optimiser never changes its input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from optimize.rules import Rules
+
+
+class ProblemError(ValueError):
+    """The arrays handed to the optimiser are inconsistent (a programming error upstream)."""
+
+
+def _freeze(obj) -> None:
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+
+
+def _as(values, dtype) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(values, dtype=dtype))
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Candidates for promotion, one row each (all arrays ``(n_candidates,)``).
+
+    Attributes
+    ----------
+    id : str
+        Unique identifier, used in outputs and to break ties.
+    unit : int
+        Code of the candidate's unit (index into ``AllocationProblem.unit_names``).
+    rank : int
+        Current rank (职级), 0 = lowest.
+    age : int
+        Age in years.
+    years_in_grade : float
+        Years in the current rank, >= 0.
+    score : float
+        Merit score (>= 0) under the promotion rule in force.
+    post_level : int
+        Level of the leadership post held, 0 = none.
+    frontline : bool
+        Serves in a frontline unit (镇街/园区/项目).
+    hardship : float
+        Hardship factor of the unit, >= 1.
+    blocked : bool
+        Under a disciplinary impact period (影响期), no promotion.
+    pool : int
+        Code of the candidate's rank pool (index into ``pool_names``).
+    """
+
+    id: np.ndarray
+    unit: np.ndarray
+    rank: np.ndarray
+    age: np.ndarray
+    years_in_grade: np.ndarray
+    score: np.ndarray
+    post_level: np.ndarray
+    frontline: np.ndarray
+    hardship: np.ndarray
+    blocked: np.ndarray
+    pool: np.ndarray
+
+    def __post_init__(self) -> None:
+        for name, dtype in _CANDIDATE_DTYPES.items():
+            object.__setattr__(self, name, _as(getattr(self, name), dtype))
+        _freeze(self)
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        unit,
+        rank,
+        age,
+        years_in_grade,
+        score,
+        id=None,
+        post_level=None,
+        frontline=None,
+        hardship=None,
+        blocked=None,
+        pool=None,
+    ) -> Candidates:
+        """Build with the documented defaults for the optional columns."""
+        n = len(np.asarray(rank))
+        return cls(
+            id=np.arange(n).astype(str) if id is None else id,
+            unit=unit,
+            rank=rank,
+            age=age,
+            years_in_grade=years_in_grade,
+            score=score,
+            post_level=np.zeros(n, int) if post_level is None else post_level,
+            frontline=np.zeros(n, bool) if frontline is None else frontline,
+            hardship=np.ones(n) if hardship is None else hardship,
+            blocked=np.zeros(n, bool) if blocked is None else blocked,
+            pool=np.zeros(n, int) if pool is None else pool,
+        )
+
+
+_CANDIDATE_DTYPES = {
+    "id": object,
+    "unit": np.int64,
+    "rank": np.int64,
+    "age": np.int64,
+    "years_in_grade": np.float64,
+    "score": np.float64,
+    "post_level": np.int64,
+    "frontline": bool,
+    "hardship": np.float64,
+    "blocked": bool,
+    "pool": np.int64,
+}
+
+
+@dataclass(frozen=True)
+class Posts:
+    """Vacant leadership posts (职务), one row each (arrays ``(n_posts,)``).
+
+    ``level`` >= 1 (e.g. 1 = 副科, 2 = 正科, 3 = 副处); ``min_rank`` is the lowest
+    rank allowed to take it; ``weight`` (> 0) is the post's importance;
+    ``must_fill`` posts get exactly one holder when feasible.
+    """
+
+    id: np.ndarray
+    unit: np.ndarray
+    level: np.ndarray
+    min_rank: np.ndarray
+    weight: np.ndarray
+    must_fill: np.ndarray
+
+    def __post_init__(self) -> None:
+        for name, dtype in _POST_DTYPES.items():
+            object.__setattr__(self, name, _as(getattr(self, name), dtype))
+        _freeze(self)
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    @classmethod
+    def build(cls, *, unit, level, min_rank, id=None, weight=None, must_fill=None) -> Posts:
+        n = len(np.asarray(level))
+        return cls(
+            id=np.array([f"P{j}" for j in range(n)], dtype=object) if id is None else id,
+            unit=unit,
+            level=level,
+            min_rank=min_rank,
+            weight=np.ones(n) if weight is None else weight,
+            must_fill=np.zeros(n, bool) if must_fill is None else must_fill,
+        )
+
+
+_POST_DTYPES = {
+    "id": object,
+    "unit": np.int64,
+    "level": np.int64,
+    "min_rank": np.int64,
+    "weight": np.float64,
+    "must_fill": bool,
+}
+
+
+@dataclass(frozen=True)
+class RankPools:
+    """Rank-slot quotas (职级职数): one row per (pool, rank promoted into).
+
+    ``headroom`` is how many more cadres of the pool may be promoted into ``rank``.
+    """
+
+    pool: np.ndarray
+    rank: np.ndarray
+    headroom: np.ndarray
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pool", _as(self.pool, np.int64))
+        object.__setattr__(self, "rank", _as(self.rank, np.int64))
+        object.__setattr__(self, "headroom", _as(self.headroom, np.int64))
+        _freeze(self)
+
+    def __len__(self) -> int:
+        return len(self.pool)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Sparse candidate-post fit (人岗相适); pairs not listed have fit 1."""
+
+    candidate: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    post: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    fit: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "candidate", _as(self.candidate, np.int64))
+        object.__setattr__(self, "post", _as(self.post, np.int64))
+        object.__setattr__(self, "fit", _as(self.fit, np.float64))
+        _freeze(self)
+
+    def lookup(self, candidate: np.ndarray, post: np.ndarray, n_posts: int) -> np.ndarray:
+        """Fit of each (candidate, post) pair, ``(k,) float``; 1 where not listed."""
+        out = np.ones(len(candidate))
+        if len(self.fit) == 0 or len(candidate) == 0:
+            return out
+        keys = self.candidate * n_posts + self.post
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        wanted = np.asarray(candidate, np.int64) * n_posts + np.asarray(post, np.int64)
+        at = np.searchsorted(sorted_keys, wanted)
+        at_clipped = np.minimum(at, len(sorted_keys) - 1)
+        found = sorted_keys[at_clipped] == wanted
+        out[found] = self.fit[order[at_clipped[found]]]
+        return out
+
+
+@dataclass(frozen=True)
+class AllocationProblem:
+    """Everything the allocation integer program needs, as plain arrays."""
+
+    candidates: Candidates
+    posts: Posts
+    pools: RankPools
+    rules: Rules = field(default_factory=Rules)
+    fit: Fit = field(default_factory=Fit)
+    unit_names: tuple[str, ...] = ()
+    pool_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        n_units = int(max(_max_or(self.candidates.unit), _max_or(self.posts.unit))) + 1
+        if not self.unit_names:
+            object.__setattr__(self, "unit_names", tuple(f"U{u}" for u in range(n_units)))
+        n_pools = int(max(_max_or(self.candidates.pool), _max_or(self.pools.pool))) + 1
+        if not self.pool_names:
+            object.__setattr__(self, "pool_names", tuple(f"pool{p}" for p in range(n_pools)))
+        check_problem(self)
+
+    @property
+    def n_candidates(self) -> int:
+        return len(self.candidates)
+
+    @property
+    def n_posts(self) -> int:
+        return len(self.posts)
+
+
+def _max_or(values: np.ndarray, default: int = -1) -> int:
+    return int(values.max()) if len(values) else default
+
+
+def check_problem(problem: AllocationProblem) -> None:
+    """Raise ``ProblemError`` naming the first inconsistent array."""
+    c, p, q = problem.candidates, problem.posts, problem.pools
+    for name in _CANDIDATE_DTYPES:
+        if len(getattr(c, name)) != len(c):
+            raise ProblemError(f"candidates.{name} has {len(getattr(c, name))} rows, expected {len(c)}")
+    for name in _POST_DTYPES:
+        if len(getattr(p, name)) != len(p):
+            raise ProblemError(f"posts.{name} has {len(getattr(p, name))} rows, expected {len(p)}")
+    if not (len(q.rank) == len(q.headroom) == len(q)):
+        raise ProblemError("pools.pool, pools.rank and pools.headroom differ in length")
+    checks = [
+        ("candidates.rank", c.rank, c.rank.min(initial=0) >= 0, ">= 0"),
+        ("candidates.years_in_grade", c.years_in_grade, np.all(c.years_in_grade >= 0), ">= 0"),
+        ("candidates.score", c.score, np.all(np.isfinite(c.score)) and np.all(c.score >= 0), ">= 0"),
+        ("candidates.post_level", c.post_level, c.post_level.min(initial=0) >= 0, ">= 0"),
+        ("candidates.hardship", c.hardship, np.all(c.hardship >= 1), ">= 1"),
+        ("posts.level", p.level, p.level.min(initial=1) >= 1, ">= 1"),
+        ("posts.weight", p.weight, np.all(p.weight > 0), "> 0"),
+        ("pools.headroom", q.headroom, q.headroom.min(initial=0) >= 0, ">= 0"),
+        ("fit.fit", problem.fit.fit, np.all(np.isfinite(problem.fit.fit)), "finite"),
+    ]
+    for name, _values, ok, expected in checks:
+        if not ok:
+            raise ProblemError(f"{name} must be {expected}")
+    if len(set(c.id.tolist())) != len(c):
+        raise ProblemError("candidates.id must be unique")
+    if len(set(p.id.tolist())) != len(p):
+        raise ProblemError("posts.id must be unique")
+    keys = q.pool * (1 << 20) + q.rank
+    if len(np.unique(keys)) != len(keys):
+        raise ProblemError("pools has a repeated (pool, rank) row")
+    n_units, n_pools = len(problem.unit_names), len(problem.pool_names)
+    if _max_or(c.unit) >= n_units or _max_or(p.unit) >= n_units or c.unit.min(initial=0) < 0:
+        raise ProblemError("a unit code is outside unit_names")
+    if _max_or(c.pool) >= n_pools or _max_or(q.pool) >= n_pools or c.pool.min(initial=0) < 0:
+        raise ProblemError("a pool code is outside pool_names")
+    f = problem.fit
+    if len(f.fit) and (
+        f.candidate.min() < 0 or f.candidate.max() >= len(c) or f.post.min() < 0
+        or f.post.max() >= len(p)
+    ):
+        raise ProblemError("fit refers to a candidate or post index out of range")
