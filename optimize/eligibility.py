@@ -138,18 +138,36 @@ def _rank_pairs(problem: AllocationProblem, years: np.ndarray) -> tuple[np.ndarr
     return cand, row[cand]
 
 
+def post_rule_failure_counts(problem: AllocationProblem, i: int, relieved: np.ndarray) -> dict[str, int]:
+    """For candidate ``i``: each failed post rule, in words, with the number of posts it bars."""
+    c, p, rules = problem.candidates, problem.posts, problem.rules
+    years = _candidate_years(problem, i, relieved)
+    needed = np.array([rules.min_years_post_for(int(level)) for level in p.level])
+    masks = {
+        f"rank {c.rank[i]} below the posts' minimum rank": c.rank[i] < p.min_rank,
+        f"already holds a level-{c.post_level[i]} post": c.post_level[i] >= p.level,
+        f"years in grade {_years_text(problem, i, relieved)} below the minimum for the level":
+            years < needed - 1e-9,
+        "under a disciplinary impact period": np.full(len(p), bool(c.blocked[i])),
+        f"age {c.age[i]} above the age limit {rules.eligibility.max_age}":
+            np.full(len(p), c.age[i] > rules.eligibility.max_age),
+    }
+    if rules.eligibility.mobility is Mobility.WITHIN_UNIT:
+        masks["post in another unit (mobility within_unit)"] = p.unit != c.unit[i]
+    return {text: int(mask.sum()) for text, mask in masks.items() if mask.any()}
+
+
 def post_rule_failures(problem: AllocationProblem, i: int, j: int, relieved: np.ndarray) -> list[str]:
     """The rules that keep candidate ``i`` from post ``j``, in words (empty if eligible)."""
     c, p, rules = problem.candidates, problem.posts, problem.rules
-    years = float(effective_years(problem, relieved)[i])
     needed = rules.min_years_post_for(int(p.level[j]))
     out = []
     if c.rank[i] < p.min_rank[j]:
         out.append(f"rank {c.rank[i]} < minimum rank {p.min_rank[j]}")
     if c.post_level[i] >= p.level[j]:
         out.append(f"already holds a level-{c.post_level[i]} post (post is level {p.level[j]})")
-    if years < needed - 1e-9:
-        out.append(f"years in grade {_years_text(c.years_in_grade[i], relieved[i], years)} < {needed:g} required")
+    if _candidate_years(problem, i, relieved) < needed - 1e-9:
+        out.append(f"years in grade {_years_text(problem, i, relieved)} < {needed:g} required")
     if c.blocked[i]:
         out.append("under a disciplinary impact period")
     if c.age[i] > rules.eligibility.max_age:
@@ -167,14 +185,21 @@ def rank_rule_failures(problem: AllocationProblem, i: int, relieved: np.ndarray)
         pool = problem.pool_names[c.pool[i]]
         return [f"pool {pool} has no slot row for rank {c.rank[i] + 1}"]
     out = []
-    years = float(effective_years(problem, relieved)[i])
     needed = problem.rules.min_years_rank_for(int(c.rank[i]) + 1)
-    if years < needed - 1e-9:
-        out.append(f"years in grade {_years_text(c.years_in_grade[i], relieved[i], years)} < {needed:g} required")
+    if _candidate_years(problem, i, relieved) < needed - 1e-9:
+        out.append(f"years in grade {_years_text(problem, i, relieved)} < {needed:g} required")
     if c.blocked[i]:
         out.append("under a disciplinary impact period")
     return out
 
 
-def _years_text(actual: float, relieved: bool, effective: float) -> str:
-    return f"{actual:g} (+{effective - actual:g} relief)" if relieved else f"{actual:g}"
+def _candidate_years(problem: AllocationProblem, i: int, relieved: np.ndarray) -> float:
+    relief = problem.rules.eligibility.min_years_relief if relieved[i] else 0.0
+    return float(problem.candidates.years_in_grade[i]) + relief
+
+
+def _years_text(problem: AllocationProblem, i: int, relieved: np.ndarray) -> str:
+    actual = float(problem.candidates.years_in_grade[i])
+    if relieved[i]:
+        return f"{actual:g} (+{problem.rules.eligibility.min_years_relief:g} relief)"
+    return f"{actual:g}"
