@@ -1,0 +1,85 @@
+"""The fast path: LP first, MIP only when the relaxation is fractional; same optimum either way."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from optimize import AllocationProblem, Candidates, Posts, RankPools, Rules, Targets, allocate
+from optimize.formulation import build_formulation
+from optimize.solve import ResultStatus, solve_program
+
+
+def _problem(n_cand, n_posts, seed, **targets):
+    rng = np.random.default_rng(seed)
+    c = Candidates.build(
+        unit=rng.integers(0, 3, n_cand), rank=rng.integers(0, 3, n_cand),
+        age=rng.integers(25, 58, n_cand), years_in_grade=rng.uniform(0, 6, n_cand),
+        score=rng.uniform(0, 100, n_cand), frontline=rng.random(n_cand) < 0.4,
+        pool=rng.integers(0, 2, n_cand),
+    )
+    p = Posts.build(unit=rng.integers(0, 3, n_posts), level=rng.integers(1, 3, n_posts),
+                    min_rank=rng.integers(0, 3, n_posts))
+    q = RankPools(pool=[0, 0, 1, 1], rank=[1, 2, 1, 2], headroom=rng.integers(0, 4, 4))
+    return AllocationProblem(c, p, q, Rules(targets=Targets(**targets)))
+
+
+def test_fractional_relaxation_falls_back_to_mip():
+    # One post, a strong older and a weak young candidate, young share 50 %:
+    # the LP splits the post half-and-half (value 5.5); the integer optimum is the young one (1).
+    c = Candidates.build(unit=[0, 0], rank=[1, 1], age=[50, 30], years_in_grade=[3, 3],
+                         score=[10, 1])
+    p = Posts.build(unit=[0], level=[1], min_rank=[1])
+    q = RankPools(pool=[0], rank=[5], headroom=[0])
+    problem = AllocationProblem(c, p, q, Rules(targets=Targets(young_share_min=0.5)))
+    form = build_formulation(problem)
+    relaxation = solve_program(dataclasses.replace(form, integer=np.zeros(form.n_cols, bool)))
+    assert relaxation.objective == pytest.approx(5.5)
+    result = solve_program(form)
+    assert result.method == "mip"
+    assert result.objective == pytest.approx(1.0)
+    assert result.x.tolist() == [0.0, 1.0]
+    assert result.row_dual is not None  # the LP's duals are kept for pricing
+
+
+def test_integral_relaxation_is_accepted_as_optimal_without_mip():
+    form = build_formulation(_problem(200, 15, seed=3))
+    result = solve_program(form)
+    assert result.method == "lp-integral"
+    assert result.status is ResultStatus.OPTIMAL
+    assert result.bound == result.objective and result.gap == 0.0
+    assert set(np.unique(result.x)) <= {0.0, 1.0}
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_lp_first_and_straight_mip_reach_the_same_optimum(seed):
+    problem = _problem(60, 8, seed, young_share_min=0.4, frontline_share_min=0.5)
+    form = build_formulation(problem)
+    lp_first = solve_program(form)
+    mip = solve_program(form, lp_first=False)
+    assert lp_first.status is mip.status is ResultStatus.OPTIMAL
+    assert lp_first.objective == pytest.approx(mip.objective, rel=1e-9, abs=1e-9)
+
+
+def test_solution_respects_every_row():
+    problem = _problem(300, 20, seed=11, young_share_min=0.3, frontline_share_min=0.4)
+    form = build_formulation(problem)
+    x = solve_program(form).x
+    activity = form.matrix @ x
+    assert np.all(activity <= form.row_upper + 1e-9)
+    assert np.all(activity >= form.row_lower - 1e-9)
+
+
+def test_infeasible_program_is_reported_not_raised():
+    c = Candidates.build(unit=[0], rank=[0], age=[30], years_in_grade=[1], score=[1])
+    p = Posts.build(unit=[0], level=[1], min_rank=[3], must_fill=[1])
+    problem = AllocationProblem(c, p, RankPools(pool=[0], rank=[1], headroom=[0]))
+    assert solve_program(build_formulation(problem)).status is ResultStatus.INFEASIBLE
+
+
+def test_same_problem_gives_identical_proposals():
+    problem = _problem(400, 25, seed=5, young_share_min=0.3)
+    a, b = allocate(problem), allocate(problem)
+    assert a.objective == b.objective
+    assert a.moves.candidate.tolist() == b.moves.candidate.tolist()
+    assert a.moves.target.tolist() == b.moves.target.tolist()
