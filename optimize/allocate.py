@@ -10,11 +10,16 @@ import numpy as np
 from optimize.eligibility import eligible_pairs
 from optimize.explain import explain as explain_proposal
 from optimize.explain import prices as price_rules
-from optimize.formulation import Formulation, build_formulation
+from optimize.formulation import Formulation, build_formulation, seed_columns
 from optimize.problem import AllocationProblem
 from optimize.proposal import Backend, Explanation, Moves, MoveKind, Proposal, SolveStatus
 from optimize.relax import solve_relaxed
 from optimize.solve import ResultStatus, SolverResult, solve_program
+
+
+# Above this many columns the LP is solved by column generation from a seed (measured in
+# benchmarks/allocation.py: it pays off once the columns far outnumber the posts and slots).
+SIFTING_MIN_COLUMNS = 20_000
 
 
 class AllocationError(RuntimeError):
@@ -93,7 +98,8 @@ def allocate(
 def _solve(problem: AllocationProblem, form: Formulation, backend: Backend,
            time_limit: float | None) -> SolverResult:
     if backend is Backend.FAST:
-        return solve_program(form, time_limit=time_limit)
+        seed = seed_columns(form) if form.n_cols > SIFTING_MIN_COLUMNS else None
+        return solve_program(form, time_limit=time_limit, seed_columns=seed)
     from optimize.pulp_model import build_pulp_model
     from optimize.solve import solve_pulp
 

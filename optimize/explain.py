@@ -224,7 +224,9 @@ def prices(problem: AllocationProblem, form: Formulation, x: np.ndarray,
     for row in form.rows_of(RowFamily.POST):
         j = int(form.row_entity[row])
         if problem.posts.must_fill[j]:
-            value = _round(-float(row_dual[row]))
+            # The row is 1 <= sum x <= 1: a negative dual prices the obligation (lower side);
+            # a positive one prices the capacity, so the obligation itself costs nothing.
+            value = _round(max(0.0, -float(row_dual[row])))
             out.append(Price("must_fill", j, str(problem.posts.id[j]), _round(value),
                              value > PRICE_TOL,
                              text=f"Requiring post {problem.posts.id[j]} to be filled costs {value:.4g}"))

@@ -43,6 +43,8 @@ from optimize.problem import AllocationProblem
 MAX_NAME_LENGTH = 100  # pulp's .lp writer rejects longer names
 _ILLEGAL = re.compile(r"[^a-z0-9_]")
 
+Columns = tuple[pulp.LpVariable, ...]
+
 
 @dataclass(frozen=True)
 class Family:
@@ -83,7 +85,7 @@ class PulpModel:
     """
 
     problem: pulp.LpProblem
-    variables: tuple[pulp.LpVariable, ...]
+    variables: Columns
     families: tuple[Family, ...]
     pairs: EligiblePairs
     cost: np.ndarray
@@ -209,21 +211,22 @@ def _candidate_of_columns(pairs: EligiblePairs) -> np.ndarray:
     return np.concatenate([pairs.post_candidate, pairs.rank_candidate])
 
 
-def add_variables(prob: pulp.LpProblem, pairs: EligiblePairs, labels: _Labels
-                  ) -> tuple[pulp.LpVariable, ...]:
+def add_variables(prob: pulp.LpProblem, pairs: EligiblePairs, labels: _Labels) -> Columns:
     """One binary per eligible pair, in column order."""
     names = column_names(pairs, labels)
     by_name = prob.add_variable_dict("%s", names, lowBound=0, upBound=1, cat=pulp.LpBinary)
     return tuple(by_name.values())
 
 
-def add_objective(prob: pulp.LpProblem, variables: tuple[pulp.LpVariable, ...],
-                  cost: np.ndarray) -> None:
+def add_objective(prob: pulp.LpProblem, variables: Columns, cost: np.ndarray) -> None:
     """Maximise sum_c cost_c v_c (columns with a zero coefficient stay in the objective)."""
     prob.setObjective(pulp.lpSum_vars_coefs(zip(variables, cost.tolist(), strict=True)))
 
 
-def add_one_move_constraints(prob, problem, pairs, variables, labels) -> Family:
+def add_one_move_constraints(
+    prob: pulp.LpProblem, problem: AllocationProblem, pairs: EligiblePairs,
+    variables: Columns, labels: _Labels,
+) -> Family:
     """Each candidate makes at most one move: sum_j x_ij + sum_k z_ik <= 1.
 
     A row for every candidate with at least one eligible move.
@@ -237,7 +240,10 @@ def add_one_move_constraints(prob, problem, pairs, variables, labels) -> Family:
     return Family(RowFamily.ONE_MOVE, constraints, movers)
 
 
-def add_post_constraints(prob, problem, pairs, variables, labels) -> Family:
+def add_post_constraints(
+    prob: pulp.LpProblem, problem: AllocationProblem, pairs: EligiblePairs,
+    variables: Columns, labels: _Labels,
+) -> Family:
     """At most one holder per post: sum_i x_ij <= 1, and = 1 for must-fill posts.
 
     A row for every post, even one nobody may take (a must-fill post then makes
@@ -254,7 +260,10 @@ def add_post_constraints(prob, problem, pairs, variables, labels) -> Family:
     return Family(RowFamily.POST, tuple(constraints), posts)
 
 
-def add_pool_constraints(prob, problem, pairs, variables, labels) -> Family:
+def add_pool_constraints(
+    prob: pulp.LpProblem, problem: AllocationProblem, pairs: EligiblePairs,
+    variables: Columns, labels: _Labels,
+) -> Family:
     """Promotions into each pool-rank row stay within its headroom: sum_i z_ik <= headroom_k."""
     rows = np.arange(len(problem.pools))
     _, columns = group_columns(pairs.rank_pool, rows)
@@ -270,7 +279,10 @@ def add_pool_constraints(prob, problem, pairs, variables, labels) -> Family:
     return Family(RowFamily.POOL, constraints, rows)
 
 
-def add_young_share_constraints(prob, problem, pairs, variables, labels) -> Family:
+def add_young_share_constraints(
+    prob: pulp.LpProblem, problem: AllocationProblem, pairs: EligiblePairs,
+    variables: Columns, labels: _Labels,
+) -> Family:
     """Young share of post moves >= s: sum_ij (young_i - s) x_ij >= 0.
 
     ``young_i`` is age <= ``young_age_max``. No row when the target is 0 or
@@ -286,7 +298,10 @@ def add_young_share_constraints(prob, problem, pairs, variables, labels) -> Fami
     return Family(RowFamily.YOUNG_SHARE, (row,), np.full(1, -1))
 
 
-def add_frontline_share_constraints(prob, problem, pairs, variables, labels) -> Family:
+def add_frontline_share_constraints(
+    prob: pulp.LpProblem, problem: AllocationProblem, pairs: EligiblePairs,
+    variables: Columns, labels: _Labels,
+) -> Family:
     """Frontline share of all moves >= s: sum (frontline_i - s) (x_ij + z_ik) >= 0.
 
     No row when the target is 0 or there are no pairs.
@@ -301,7 +316,10 @@ def add_frontline_share_constraints(prob, problem, pairs, variables, labels) -> 
     return Family(RowFamily.FRONTLINE_SHARE, (row,), np.full(1, -1))
 
 
-def add_outflow_constraints(prob, problem, pairs, variables, labels) -> Family:
+def add_outflow_constraints(
+    prob: pulp.LpProblem, problem: AllocationProblem, pairs: EligiblePairs,
+    variables: Columns, labels: _Labels,
+) -> Family:
     """Post moves out of each unit: sum_{i in u, unit(j) != u} x_ij <= max_outflow_per_unit.
 
     A row for every unit with at least one candidate eligible for a post

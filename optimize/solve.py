@@ -2,15 +2,19 @@
 
 The fast path solves the LP relaxation first (dual simplex). The assignment
 part of the program is totally unimodular, so the relaxation is usually
-integral already; an integral LP optimum is a proven integer optimum (its
-objective equals the bound). Only a fractional relaxation (share rows can
-break total unimodularity) falls back to HiGHS's MIP solver, warm-started
-from the rounded-down LP solution. The LP's row duals are kept either way:
-they price the quotas and rules.
+integral already, and an integral LP optimum is a proven integer optimum (its
+objective equals the bound). Large programs solve the LP by column generation
+(sifting): a restricted LP over a few promising columns is re-solved with every
+absent column of positive reduced cost added, until none is left, which proves
+that the restricted optimum is the full LP optimum. Only a fractional relaxation
+(the share rows can break total unimodularity) falls back to HiGHS's MIP solver,
+over the columns that reduced-cost fixing cannot exclude. The LP's row duals are
+kept either way: they price the quotas and rules.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,6 +25,8 @@ import numpy as np
 import scipy.sparse as sp
 
 INTEGRALITY_TOL = 1e-6
+PRICING_TOL = 1e-9
+MIN_ENTERING = 2_000  # columns admitted per round of column generation, at least
 
 
 class ResultStatus(StrEnum):
@@ -54,7 +60,7 @@ class SolverResult:
         the binding side's right-hand side (>= 0 for binding upper bounds under
         maximisation, <= 0 for binding lower bounds).
     method : str
-        ``"lp-integral"``, ``"mip"`` or ``"pulp-mip"``.
+        ``"lp-integral"`` (the LP relaxation was integral), ``"mip"`` or ``"pulp-mip"``.
     """
 
     status: ResultStatus
@@ -67,8 +73,197 @@ class SolverResult:
     row_dual: np.ndarray | None
 
 
+@dataclass(frozen=True)
+class LpResult:
+    """The LP relaxation over all columns (``x``, duals, reduced costs ``None`` unless optimal)."""
+
+    status: ResultStatus
+    x: np.ndarray | None
+    objective: float
+    row_dual: np.ndarray | None
+    reduced_cost: np.ndarray | None
+    columns_used: int
+    rounds: int
+
+
 def relative_gap(objective: float, bound: float) -> float:
     return max(0.0, bound - objective) / max(1.0, abs(objective))
+
+
+def solve_program(
+    program: LinearProgram,
+    *,
+    time_limit: float | None = None,
+    lp_first: bool = True,
+    seed_columns: np.ndarray | None = None,
+) -> SolverResult:
+    """Solve ``program`` to proven optimality (or the time limit) with HiGHS.
+
+    Parameters
+    ----------
+    program : LinearProgram
+    time_limit : float, optional
+        Seconds for the whole solve; ``None`` = no limit.
+    lp_first : bool
+        Solve the LP relaxation first and accept it when integral (default).
+        ``False`` goes straight to the MIP solver on all columns (kept for
+        benchmarks and tests).
+    seed_columns : (k,) int, optional
+        Start the LP's column generation from these columns; ``None`` = all
+        columns at once.
+    """
+    start = time.perf_counter()
+    integer = np.asarray(program.integer, bool)
+    if program.matrix.shape[1] == 0:
+        return _empty_result(program, start)
+    if not lp_first:
+        return _restricted_mip(program, integer, np.arange(len(integer)), None, time_limit, start)
+    lp = solve_lp(program, time_limit=time_limit, seed_columns=seed_columns)
+    if lp.status is ResultStatus.INFEASIBLE:
+        return SolverResult(ResultStatus.INFEASIBLE, None, -np.inf, -np.inf, np.inf,
+                            time.perf_counter() - start, "lp", None)
+    if lp.status is ResultStatus.OPTIMAL and _is_integral(lp.x, integer):
+        x = _clean(lp.x, integer)
+        objective = float(program.cost @ x)
+        return SolverResult(ResultStatus.OPTIMAL, x, objective, objective, 0.0,
+                            time.perf_counter() - start, "lp-integral", lp.row_dual)
+    return _mip_after_lp(program, integer, lp, time_limit, start)
+
+
+def reduced_costs(program: LinearProgram, row_dual: np.ndarray) -> np.ndarray:
+    """``(n_cols,) float``: c - A^T y; > 0 means the column would improve the maximum."""
+    return np.asarray(program.cost, float) - program.matrix.T @ row_dual
+
+
+def solve_lp(program: LinearProgram, *, time_limit: float | None = None,
+             seed_columns: np.ndarray | None = None) -> LpResult:
+    """The LP relaxation of ``program``, by sifting from ``seed_columns`` (all if ``None``)."""
+    n = program.matrix.shape[1]
+    matrix = sp.csc_array(program.matrix)
+    cols = np.arange(n) if seed_columns is None else np.unique(np.asarray(seed_columns, np.int64))
+    h = _highs(time_limit)
+    _pass_lp(h, _Restricted(program, matrix, cols))
+    h.setOptionValue("solver", "simplex")
+    h.setOptionValue("simplex_strategy", 1)  # dual simplex
+    in_set = np.zeros(n, bool)
+    in_set[cols] = True
+    rounds = 0
+    while True:
+        rounds += 1
+        h.run()
+        status = h.getModelStatus()
+        if status == highspy.HighsModelStatus.kInfeasible and len(cols) == n:
+            return LpResult(ResultStatus.INFEASIBLE, None, -np.inf, None, None, n, rounds)
+        if status != highspy.HighsModelStatus.kOptimal:
+            if len(cols) < n:  # the seed may lack the columns that make the LP feasible
+                return solve_lp(program, time_limit=time_limit)
+            return LpResult(ResultStatus.NO_SOLUTION, None, -np.inf, None, None, n, rounds)
+        solution = h.getSolution()
+        row_dual = np.asarray(solution.row_dual)
+        d = reduced_costs(program, row_dual)
+        entering = np.flatnonzero(~in_set & (d > PRICING_TOL))
+        if len(entering) == 0:
+            break
+        entering = _best_priced(entering, d, max(MIN_ENTERING, len(cols)))
+        _add_columns(h, program, matrix, entering)
+        cols = np.concatenate([cols, entering])
+        in_set[entering] = True
+    x = np.zeros(n)
+    x[cols] = np.asarray(solution.col_value)
+    return LpResult(ResultStatus.OPTIMAL, x, float(program.cost @ x), row_dual, d, len(cols),
+                    rounds)
+
+
+def _best_priced(entering: np.ndarray, d: np.ndarray, limit: int) -> np.ndarray:
+    """Partial pricing: the ``limit`` columns of highest reduced cost (all if fewer)."""
+    if len(entering) <= limit:
+        return entering
+    top = np.argpartition(-d[entering], limit - 1)[:limit]
+    return np.sort(entering[top])
+
+
+def _mip_after_lp(program: LinearProgram, integer: np.ndarray, lp: LpResult,
+                  time_limit: float | None, start: float) -> SolverResult:
+    """MIP over the columns that can still be in an optimal solution (reduced-cost fixing).
+
+    With UB the LP optimum, LB the value of a feasible integer solution and d the
+    reduced costs, every feasible x has c x <= UB + sum_j d_j x_j over the columns
+    at their lower bound; a column with d_j < -(UB - LB) therefore cannot be 1 in
+    a solution better than LB and is left out. LB comes from a first MIP over the
+    columns the LP priced at zero.
+    """
+    all_cols = np.arange(len(integer))
+    if lp.x is None:  # the LP itself hit the time limit: MIP over everything
+        return _restricted_mip(program, integer, all_cols, None, time_limit, start)
+    upper = lp.objective
+    priced_zero = np.flatnonzero(lp.reduced_cost >= -10 * PRICING_TOL)
+    first = _restricted_mip(program, integer, priced_zero, lp.x, time_limit, start)
+    if first.x is not None and upper - first.objective <= 1e-9 * max(1.0, abs(upper)):
+        return dataclasses.replace(first, status=ResultStatus.OPTIMAL, bound=first.objective,
+                                   gap=0.0, row_dual=lp.row_dual)
+    lower = first.objective if first.x is not None else -np.inf
+    keep = all_cols if not np.isfinite(lower) else np.flatnonzero(
+        lp.reduced_cost >= -(upper - lower) - 1e-7)
+    warm = first.x if first.x is not None else lp.x
+    final = _restricted_mip(program, integer, keep, warm, time_limit, start)
+    if final.x is None:
+        if first.x is None:
+            return dataclasses.replace(final, row_dual=lp.row_dual)
+        final = first
+    bound = final.objective if final.status is ResultStatus.OPTIMAL else min(upper, final.bound)
+    status = ResultStatus.OPTIMAL if final.status is ResultStatus.OPTIMAL else ResultStatus.TIME_LIMIT
+    return dataclasses.replace(final, status=status, bound=bound,
+                               gap=relative_gap(final.objective, bound), row_dual=lp.row_dual,
+                               seconds=time.perf_counter() - start)
+
+
+def _restricted_mip(program: LinearProgram, integer: np.ndarray, cols: np.ndarray,
+                    warm_x: np.ndarray | None, time_limit: float | None,
+                    start: float) -> SolverResult:
+    """HiGHS MIP over ``cols`` only (others fixed at 0); ``x`` is mapped back to all columns."""
+    matrix = sp.csc_array(program.matrix)
+    restricted = _Restricted(program, matrix, cols)
+    h = _highs(_remaining(time_limit, start))
+    _pass_lp(h, restricted)
+    sub_integer = integer[cols]
+    idx = np.flatnonzero(sub_integer).astype(np.int32)
+    h.changeColsIntegrality(len(idx), idx, np.full(len(idx), highspy.HighsVarType.kInteger))
+    if warm_x is not None:
+        warm = highspy.HighsSolution()
+        values = warm_x[cols]
+        warm.col_value = np.where(sub_integer, np.floor(values + INTEGRALITY_TOL), values).tolist()
+        warm.value_valid = True
+        h.setSolution(warm)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    seconds = time.perf_counter() - start
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return SolverResult(ResultStatus.INFEASIBLE, None, -np.inf, -np.inf, np.inf, seconds,
+                            "mip", None)
+    if info.primal_solution_status != 2:  # no feasible solution (kSolutionStatusFeasible = 2)
+        return SolverResult(ResultStatus.NO_SOLUTION, None, -np.inf, np.inf, np.inf, seconds,
+                            "mip", None)
+    x = np.zeros(len(integer))
+    x[cols] = _clean(np.asarray(h.getSolution().col_value), sub_integer)
+    objective = float(program.cost @ x)
+    if status == highspy.HighsModelStatus.kOptimal:
+        return SolverResult(ResultStatus.OPTIMAL, x, objective, objective, 0.0, seconds, "mip",
+                            None)
+    bound = max(float(info.mip_dual_bound), objective)
+    return SolverResult(ResultStatus.TIME_LIMIT, x, objective, bound,
+                        relative_gap(objective, bound), seconds, "mip", None)
+
+
+class _Restricted:
+    """``program`` restricted to the columns ``cols`` (all rows kept)."""
+
+    def __init__(self, program: LinearProgram, matrix: sp.csc_array, cols: np.ndarray) -> None:
+        self.cost = np.asarray(program.cost, float)[cols]
+        self.matrix = matrix[:, cols]
+        self.row_lower, self.row_upper = program.row_lower, program.row_upper
+        self.col_upper = np.asarray(program.col_upper, float)[cols]
+        self.integer = np.asarray(program.integer, bool)[cols]
 
 
 def _highs(time_limit: float | None) -> highspy.Highs:
@@ -81,6 +276,12 @@ def _highs(time_limit: float | None) -> highspy.Highs:
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     return h
+
+
+def _remaining(time_limit: float | None, start: float) -> float | None:
+    if time_limit is None:
+        return None
+    return max(0.1, float(time_limit) - (time.perf_counter() - start))
 
 
 def _pass_lp(h: highspy.Highs, program: LinearProgram) -> None:
@@ -101,6 +302,15 @@ def _pass_lp(h: highspy.Highs, program: LinearProgram) -> None:
     h.passModel(lp)
 
 
+def _add_columns(h: highspy.Highs, program: LinearProgram, matrix: sp.csc_array,
+                 cols: np.ndarray) -> None:
+    block = matrix[:, cols]
+    h.addCols(len(cols), np.asarray(program.cost, float)[cols], np.zeros(len(cols)),
+              np.asarray(program.col_upper, float)[cols], block.nnz,
+              block.indptr[:-1].astype(np.int32), block.indices.astype(np.int32),
+              block.data.astype(float))
+
+
 def _is_integral(x: np.ndarray, integer: np.ndarray) -> bool:
     xi = x[integer]
     return bool(np.all(np.abs(xi - np.round(xi)) <= INTEGRALITY_TOL))
@@ -112,87 +322,51 @@ def _clean(x: np.ndarray, integer: np.ndarray) -> np.ndarray:
     return out
 
 
-def solve_program(
-    program: LinearProgram, *, time_limit: float | None = None, lp_first: bool = True
-) -> SolverResult:
-    """Solve ``program`` to proven optimality (or the time limit) with HiGHS.
-
-    Parameters
-    ----------
-    program : LinearProgram
-    time_limit : float, optional
-        Seconds for the whole solve; ``None`` = no limit.
-    lp_first : bool
-        Solve the LP relaxation first and accept it when integral (default).
-        ``False`` goes straight to the MIP solver (kept for benchmarks and tests).
-    """
-    start = time.perf_counter()
-    h = _highs(time_limit)
-    _pass_lp(h, program)
-    n = program.matrix.shape[1]
-    integer = np.asarray(program.integer, bool)
-    if n == 0:
-        return _empty_result(program, start)
-    if not lp_first:
-        return _solve_mip(h, program, integer, None, None, np.inf, time_limit, start)
-    h.setOptionValue("solver", "simplex")
-    h.setOptionValue("simplex_strategy", 1)  # dual simplex
-    h.run()
-    lp_status = h.getModelStatus()
-    if lp_status == highspy.HighsModelStatus.kInfeasible:
-        return SolverResult(ResultStatus.INFEASIBLE, None, -np.inf, -np.inf, np.inf,
-                            time.perf_counter() - start, "lp", None)
-    if lp_status == highspy.HighsModelStatus.kOptimal:
-        solution = h.getSolution()
-        x_lp = np.asarray(solution.col_value)
-        row_dual = np.asarray(solution.row_dual)
-        lp_bound = float(h.getInfo().objective_function_value)
-        if _is_integral(x_lp, integer):
-            x = _clean(x_lp, integer)
-            objective = float(program.cost @ x)
-            return SolverResult(ResultStatus.OPTIMAL, x, objective, objective, 0.0,
-                                time.perf_counter() - start, "lp-integral", row_dual)
-    else:  # time limit inside the LP, or a numerical failure: let the MIP solver decide
-        x_lp, row_dual, lp_bound = None, None, np.inf
-    return _solve_mip(h, program, integer, x_lp, row_dual, lp_bound, time_limit, start)
-
-
-def _solve_mip(h, program, integer, x_lp, row_dual, lp_bound, time_limit, start) -> SolverResult:
-    n = len(integer)
-    h.setOptionValue("solver", "choose")
-    if time_limit is not None:
-        h.setOptionValue("time_limit", max(0.1, float(time_limit) - (time.perf_counter() - start)))
-    idx = np.flatnonzero(integer).astype(np.int32)
-    h.changeColsIntegrality(len(idx), idx, np.full(len(idx), highspy.HighsVarType.kInteger))
-    if x_lp is not None:
-        warm = highspy.HighsSolution()
-        warm.col_value = np.where(integer, np.floor(x_lp + INTEGRALITY_TOL), x_lp).tolist()
-        warm.value_valid = True
-        h.setSolution(warm)
-    h.run()
-    status = h.getModelStatus()
-    info = h.getInfo()
-    seconds = time.perf_counter() - start
-    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    if status == highspy.HighsModelStatus.kInfeasible:
-        return SolverResult(ResultStatus.INFEASIBLE, None, -np.inf, -np.inf, np.inf, seconds,
-                            "mip", None)
-    if not has_solution:
-        return SolverResult(ResultStatus.NO_SOLUTION, None, -np.inf, min(lp_bound, np.inf),
-                            np.inf, seconds, "mip", row_dual)
-    x = _clean(np.asarray(h.getSolution().col_value)[:n], integer)
-    objective = float(program.cost @ x)
-    if status == highspy.HighsModelStatus.kOptimal:
-        return SolverResult(ResultStatus.OPTIMAL, x, objective, objective, 0.0, seconds, "mip",
-                            row_dual)
-    bound = float(min(info.mip_dual_bound, lp_bound))
-    return SolverResult(ResultStatus.TIME_LIMIT, x, objective, bound,
-                        relative_gap(objective, bound), seconds, "mip", row_dual)
-
-
 def _empty_result(program: LinearProgram, start: float) -> SolverResult:
     feasible = bool(np.all(program.row_lower <= 1e-9) and np.all(program.row_upper >= -1e-9))
     status = ResultStatus.OPTIMAL if feasible else ResultStatus.INFEASIBLE
     return SolverResult(status, np.zeros(0) if feasible else None, 0.0, 0.0, 0.0,
                         time.perf_counter() - start, "lp-integral",
                         np.zeros(len(program.row_lower)))
+
+
+_PULP_STATUS = {
+    "Optimal": ResultStatus.OPTIMAL,
+    "Infeasible": ResultStatus.INFEASIBLE,
+    "TimeLimit": ResultStatus.TIME_LIMIT,
+}
+
+
+def solve_pulp(model, *, time_limit: float | None = None, relax: bool = False) -> SolverResult:
+    """Solve a ``optimize.pulp_model.PulpModel`` with HiGHS through pulp (``pulp.HiGHS``).
+
+    The same options as the fast path (one thread, fixed seed, zero relative gap
+    with an absolute gap of 1e-9) so that both prove optimality. ``relax`` solves
+    the LP relaxation and returns its row duals.
+    """
+    import pulp
+
+    solver = pulp.HiGHS(mip=not relax, msg=False, timeLimit=time_limit, gapRel=0.0,
+                        gapAbs=1e-9, threads=1, random_seed=0)
+    start = time.perf_counter()
+    stats = model.problem.solve(solver)
+    seconds = time.perf_counter() - start
+    status = _PULP_STATUS.get(stats.status.name, ResultStatus.NO_SOLUTION)
+    if status is ResultStatus.INFEASIBLE:
+        return SolverResult(status, None, -np.inf, -np.inf, np.inf, seconds, "pulp-mip", None)
+    if not stats.has_solution:
+        return SolverResult(ResultStatus.NO_SOLUTION, None, -np.inf, np.inf, np.inf, seconds,
+                            "pulp-mip", None)
+    x = np.array([v.varValue for v in model.variables], dtype=float)
+    integer = np.full(len(x), not relax)
+    x = _clean(x, integer)
+    objective = float(np.asarray(model.cost) @ x)
+    if status is ResultStatus.OPTIMAL:
+        bound = objective
+    else:
+        status = ResultStatus.TIME_LIMIT
+        bound = max(objective, float(stats.best_bound)) if stats.best_bound is not None else np.inf
+    row_dual = (np.array([c.pi for c in model.constraints], float)
+                if relax and status is ResultStatus.OPTIMAL else None)
+    return SolverResult(status, x, objective, bound, relative_gap(objective, bound), seconds,
+                        "pulp-lp" if relax else "pulp-mip", row_dual)

@@ -83,3 +83,46 @@ def test_same_problem_gives_identical_proposals():
     assert a.objective == b.objective
     assert a.moves.candidate.tolist() == b.moves.candidate.tolist()
     assert a.moves.target.tolist() == b.moves.target.tolist()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_column_generation_reaches_the_full_lp_optimum(seed):
+    from optimize.formulation import seed_columns
+    from optimize.solve import solve_lp
+
+    problem = _problem(400, 30, seed, young_share_min=0.35, frontline_share_min=0.45)
+    form = build_formulation(problem)
+    relaxation = dataclasses.replace(form, integer=np.zeros(form.n_cols, bool))
+    full = solve_lp(relaxation)
+    sifted = solve_lp(relaxation, seed_columns=seed_columns(form, per_row=1))
+    assert sifted.rounds > 1 and sifted.columns_used < form.n_cols
+    assert sifted.objective == pytest.approx(full.objective, rel=1e-9)
+    # the certificate of LP optimality: no column at 0 has a positive reduced cost
+    # (columns at their upper bound 1 may, and should not be decreased)
+    at_zero = sifted.x <= 1e-9
+    assert sifted.reduced_cost[at_zero].max() <= 1e-7
+    assert sifted.reduced_cost[sifted.x >= 1 - 1e-9].min() >= -1e-7
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sifted_integer_optimum_equals_plain_mip(seed):
+    from optimize.formulation import seed_columns
+
+    problem = _problem(150, 12, seed, young_share_min=0.5, frontline_share_min=0.6)
+    form = build_formulation(problem)
+    sifted = solve_program(form, seed_columns=seed_columns(form, per_row=1))
+    mip = solve_program(form, lp_first=False)
+    assert sifted.status is mip.status is ResultStatus.OPTIMAL
+    assert sifted.objective == pytest.approx(mip.objective, rel=1e-9, abs=1e-9)
+
+
+def test_seed_that_cannot_meet_a_must_fill_row_falls_back_to_all_columns():
+    from optimize.solve import solve_lp
+
+    c = Candidates.build(unit=[0, 0], rank=[1, 1], age=[30, 30], years_in_grade=[3, 3],
+                         score=[5, 4])
+    p = Posts.build(unit=[0, 0], level=[1, 1], min_rank=[1, 1], must_fill=[1, 1])
+    form = build_formulation(AllocationProblem(c, p, RankPools(pool=[0], rank=[9], headroom=[0])))
+    relaxation = dataclasses.replace(form, integer=np.zeros(form.n_cols, bool))
+    lp = solve_lp(relaxation, seed_columns=np.array([0]))
+    assert lp.objective == pytest.approx(9.0)

@@ -1,0 +1,337 @@
+"""Allocation benchmark: our fast path and pulp backend against a naive pulp model, one run.
+
+    python benchmarks/allocation.py [--quick] [--seed N] [--orlib DIR]
+
+Four cases, each against a baseline measured in the same run:
+
+(a) in-loop size (the yearly allocation inside a simulation): 1,000 candidates,
+    50 posts, 8 pools, the default side rules on (young and frontline shares,
+    outflow limit). Median over repeats (one synthetic county per repeat) of
+    build + solve for the fast path (``optimize.allocate(problem, explain=False)``),
+    our pulp backend, and a naive pulp model written the way a user would.
+    Targets: fast path <= 20 ms, naive / fast >= 10x.
+(b) LP first vs straight MIP on the same formulation (``optimize.solve.solve_program``),
+    20,000 candidates x 1,000 posts, both share rules on.
+(c) one-shot size: 50,000 candidates, 2,000 posts, ~20 eligible posts per
+    candidate, 16 pools, both share rules on, through the whole ``youwei allocate``
+    command in a child process. Targets: 30 s wall time, 4 GiB peak RSS.
+(d) OR-Library ``assign800`` through the fast path and the pulp backend, against
+    the published optimum.
+
+``--quick`` shrinks repeats and sizes for a smoke run (its verdicts are not the
+targets' verdicts). Timings depend on the machine; nothing here asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import highspy
+import numpy as np
+import pulp
+
+import optimize
+from experiments.orlib import DEFAULT_ORLIB_DIR, assignment_problem, known_optima, read_assignment
+from experiments.synthetic import synthetic_county, write_inputs
+from optimize.eligibility import eligible_pairs
+from optimize.formulation import build_formulation
+from optimize.problem import AllocationProblem
+from optimize.pulp_model import build_pulp_model, solve_pulp_model
+from optimize.solve import solve_program
+
+REPO = Path(__file__).resolve().parents[1]
+
+IN_LOOP_SECONDS = 0.020
+NAIVE_RATIO = 10.0
+ONE_SHOT_SECONDS = 30.0
+ONE_SHOT_BYTES = 4 * 2**30
+STRAIGHT_MIP_LIMIT = 600.0  # seconds; the LP-first time is reported either way
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Instance sizes and repeats of one run (full or ``--quick``)."""
+
+    in_loop: tuple[int, int, int]
+    repeats: int
+    medium: tuple[int, int, int]
+    one_shot: tuple[int, int, int]
+    eligible_posts_per_candidate: float
+    orlib_file: str
+
+
+FULL = Sizes((1000, 50, 8), 30, (20000, 1000, 12), (50000, 2000, 16), 20.0, "assign800.txt")
+QUICK = Sizes((1000, 50, 8), 3, (2000, 100, 4), (5000, 200, 8), 20.0, "assign100.txt")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the result table."""
+
+    case: str
+    measure: str
+    value: str
+    target: str = ""
+    verdict: str = ""
+
+
+def met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def seconds(value: float) -> str:
+    return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+
+
+# -- the naive pulp model ---------------------------------------------------------------------
+def naive_pulp_allocate(problem: AllocationProblem) -> float:
+    """The allocation as a user would write it in pulp; returns the optimal objective.
+
+    A dict of variables made with ``prob.add_variable`` in a comprehension over
+    all eligible pairs, coefficients computed pair by pair, ``lpSum`` of
+    expressions, one ``+=`` per constraint, solved by ``pulp.HiGHS`` with its
+    defaults. Eligibility comes from ``optimize.eligibility`` (vectorised) so
+    that only the modelling differs from our paths.
+    """
+    c, p, rules = problem.candidates, problem.posts, problem.rules
+    pairs = eligible_pairs(problem)
+    post_pairs = list(zip(pairs.post_candidate.tolist(), pairs.post_post.tolist(), strict=True))
+    rank_pairs = list(zip(pairs.rank_candidate.tolist(), pairs.rank_pool.tolist(), strict=True))
+    fit = {(i, j): f for i, j, f in zip(problem.fit.candidate.tolist(), problem.fit.post.tolist(),
+                                         problem.fit.fit.tolist(), strict=True)}
+    w = rules.weights
+    mult = {i: (w.frontline_weight if c.frontline[i] else 1.0)
+            * c.hardship[i] ** w.hardship_exponent for i in range(len(c))}
+
+    prob = pulp.LpProblem("naive", pulp.LpMaximize)
+    x = {(i, j): prob.add_variable(f"x_{i}_{j}", 0, 1, pulp.LpBinary) for i, j in post_pairs}
+    z = {(i, k): prob.add_variable(f"z_{i}_{k}", 0, 1, pulp.LpBinary) for i, k in rank_pairs}
+    prob += (pulp.lpSum(fit.get((i, j), 1.0) * p.weight[j] * c.score[i] * mult[i] * x[i, j]
+                        for i, j in post_pairs)
+             + pulp.lpSum(c.score[i] * mult[i] * z[i, k] for i, k in rank_pairs))
+    for i in range(len(c)):
+        moves = [x[i, j] for j in range(len(p)) if (i, j) in x]
+        moves += [z[i, k] for k in range(len(problem.pools)) if (i, k) in z]
+        if moves:
+            prob += pulp.lpSum(moves) <= 1, f"one_move_{i}"
+    for j in range(len(p)):
+        holders = pulp.lpSum(x[i, jj] for i, jj in post_pairs if jj == j)
+        prob += (holders == 1 if p.must_fill[j] else holders <= 1), f"post_{j}"
+    for k in range(len(problem.pools)):
+        prob += pulp.lpSum(z[i, kk] for i, kk in rank_pairs if kk == k) <= int(
+            problem.pools.headroom[k]), f"pool_{k}"
+    t = rules.targets
+    if t.young_share_min > 0 and post_pairs:
+        prob += pulp.lpSum(((c.age[i] <= t.young_age_max) - t.young_share_min) * x[i, j]
+                           for i, j in post_pairs) >= 0, "young_share"
+    if t.frontline_share_min > 0 and (post_pairs or rank_pairs):
+        prob += (pulp.lpSum((c.frontline[i] - t.frontline_share_min) * x[i, j]
+                            for i, j in post_pairs)
+                 + pulp.lpSum((c.frontline[i] - t.frontline_share_min) * z[i, k]
+                              for i, k in rank_pairs)) >= 0, "frontline_share"
+    limit = rules.limits.max_outflow_per_unit
+    if limit >= 0:
+        for u in range(len(problem.unit_names)):
+            leaving = [x[i, j] for i, j in post_pairs if c.unit[i] == u and p.unit[j] != u]
+            if leaving:
+                prob += pulp.lpSum(leaving) <= limit, f"outflow_{u}"
+    prob.solve(pulp.HiGHS(msg=False))
+    return float(pulp.value(prob.objective))
+
+
+# -- our paths ----------------------------------------------------------------------------
+def fast_allocate(problem: AllocationProblem) -> float:
+    return optimize.allocate(problem, explain=False).objective
+
+
+def pulp_backend_allocate(problem: AllocationProblem) -> float:
+    _, info = solve_pulp_model(build_pulp_model(problem))
+    return info["objective"]
+
+
+def timed(run: Callable[[AllocationProblem], float], problem: AllocationProblem
+          ) -> tuple[float, float]:
+    start = time.perf_counter()
+    objective = run(problem)
+    return time.perf_counter() - start, objective
+
+
+# -- cases --------------------------------------------------------------------------------
+def in_loop_case(sizes: Sizes, seed: int) -> list[Row]:
+    """(a) median build + solve time of the three paths over ``sizes.repeats`` counties."""
+    n, m, pools = sizes.in_loop
+    problems = [synthetic_county(n, m, pools, seed=seed + r) for r in range(sizes.repeats)]
+    fast_allocate(problems[0])  # warm-up: imports and first-call costs are not in-loop costs
+    paths = {"fast": fast_allocate, "pulp backend": pulp_backend_allocate,
+             "naive pulp": naive_pulp_allocate}
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    disagreements = 0
+    for problem in problems:
+        objectives = []
+        for name, run in paths.items():
+            elapsed, objective = timed(run, problem)
+            times[name].append(elapsed)
+            objectives.append(objective)
+        # the naive model runs with HiGHS's default relative gap (1e-4)
+        disagreements += not np.allclose(objectives, objectives[0], rtol=1e-4)
+    median = {name: statistics.median(t) for name, t in times.items()}
+    ratio = median["naive pulp"] / median["fast"]
+    pairs = eligible_pairs(problems[0])
+    case = f"(a) in-loop {n}x{m}, {pools} pools"
+    return [
+        Row(case, "eligible pairs (first county)",
+            f"{pairs.n_post_pairs:,} post + {pairs.n_rank_pairs:,} rank"),
+        Row(case, f"fast path, median of {sizes.repeats}", seconds(median["fast"]),
+            f"<= {seconds(IN_LOOP_SECONDS)}", met(median["fast"] <= IN_LOOP_SECONDS)),
+        Row(case, "pulp backend, median", seconds(median["pulp backend"])),
+        Row(case, "naive pulp, median", seconds(median["naive pulp"])),
+        Row(case, "naive / fast", f"{ratio:.2f}x", f">= {NAIVE_RATIO:g}x",
+            met(ratio >= NAIVE_RATIO)),
+        Row(case, "same optimum on every county", f"{sizes.repeats - disagreements} of "
+            f"{sizes.repeats}", "all", met(disagreements == 0)),
+    ]
+
+
+def lp_first_case(sizes: Sizes, seed: int) -> list[Row]:
+    """(b) LP first (accept an integral relaxation) vs straight MIP, same formulation."""
+    n, m, pools = sizes.medium
+    problem = synthetic_county(n, m, pools, seed=seed,
+                               eligible_posts_per_candidate=sizes.eligible_posts_per_candidate)
+    form = build_formulation(problem)
+    lp_first = solve_program(form)
+    straight = solve_program(form, lp_first=False, time_limit=STRAIGHT_MIP_LIMIT)
+    case = f"(b) {n}x{m}, shares on"
+    same = np.isclose(lp_first.objective, straight.objective, rtol=1e-9)
+    return [
+        Row(case, "program size", f"{form.n_cols:,} cols x {form.n_rows:,} rows"),
+        Row(case, f"LP first ({lp_first.method})", seconds(lp_first.seconds)),
+        Row(case, f"straight MIP ({straight.status.value})", seconds(straight.seconds),
+            f"limit {STRAIGHT_MIP_LIMIT:g} s"),
+        Row(case, "MIP / LP-first", f"{straight.seconds / lp_first.seconds:.2f}x", "",
+            "same optimum" if same else "optima differ"),
+    ]
+
+
+def one_shot_case(sizes: Sizes, seed: int) -> list[Row]:
+    """(c) ``youwei allocate`` end to end in a child process: wall time and peak RSS."""
+    n, m, pools = sizes.one_shot
+    problem = synthetic_county(n, m, pools, seed=seed,
+                               eligible_posts_per_candidate=sizes.eligible_posts_per_candidate)
+    pairs = eligible_pairs(problem)
+    with tempfile.TemporaryDirectory(prefix="youwei_bench_") as tmp:
+        folder = Path(tmp)
+        write_inputs(problem, folder / "inputs")
+        wall, code, rss = run_cli_allocate(folder / "inputs", folder / "out")
+    case = f"(c) one-shot {n:,}x{m:,}, {pools} pools"
+    return [
+        Row(case, "eligible pairs", f"{pairs.n_post_pairs:,} post + {pairs.n_rank_pairs:,} rank "
+            f"({pairs.n_post_pairs / n:.1f} posts per candidate)"),
+        Row(case, "youwei allocate wall time", seconds(wall), f"<= {ONE_SHOT_SECONDS:g} s",
+            met(wall <= ONE_SHOT_SECONDS and code == 0)),
+        Row(case, "peak RSS of the child", f"{rss / 2**30:.2f} GiB",
+            f"<= {ONE_SHOT_BYTES / 2**30:g} GiB", met(rss <= ONE_SHOT_BYTES)),
+        Row(case, "exit code", str(code), "0", met(code == 0)),
+    ]
+
+
+def run_cli_allocate(inputs: Path, out: Path) -> tuple[float, int, int]:
+    """Run ``youwei allocate`` on ``inputs``; returns (wall seconds, exit code, peak RSS bytes).
+
+    Peak RSS is ``ru_maxrss`` of the terminated children (KiB on Linux): this
+    must be the first child process of the run.
+    """
+    command = [sys.executable, "-m", "experiments.cli", "allocate",
+               "--candidates", str(inputs / "candidates.csv"), "--posts", str(inputs / "posts.csv"),
+               "--pools", str(inputs / "pools.csv"), "--rules", str(inputs / "rules.toml"),
+               "--out", str(out)]
+    if (inputs / "fit.csv").exists():
+        command += ["--fit", str(inputs / "fit.csv")]
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        print(done.stderr.strip()[-2000:], file=sys.stderr)
+    rss_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, done.returncode, rss_kib * 1024
+
+
+def orlib_case(sizes: Sizes, orlib_dir: Path) -> list[Row]:
+    """(d) the OR-Library assignment through both paths against the published optimum."""
+    path = orlib_dir / sizes.orlib_file
+    known = known_optima(orlib_dir / "assign_optima.csv")[sizes.orlib_file]
+    problem = assignment_problem(read_assignment(path))
+    case = f"(d) OR-Library {path.stem}"
+    rows = []
+    for name, run in (("fast path", fast_allocate), ("pulp backend", pulp_backend_allocate)):
+        elapsed, objective = timed(run, problem)
+        rows.append(Row(case, f"{name}: min cost {-objective:g}", seconds(elapsed),
+                        f"optimum {known:g}", met(np.isclose(-objective, known))))
+    return rows
+
+
+# -- output -------------------------------------------------------------------------------
+def environment() -> str:
+    return (f"python {platform.python_version()}, numpy {np.__version__}, pulp {pulp.__version__}, "
+            f"highspy {highs_version()}, {os.cpu_count()} CPUs, {platform.machine()}")
+
+
+def highs_version() -> str:
+    h = highspy.Highs()
+    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+
+def format_table(rows: list[Row]) -> str:
+    header = Row("case", "measure", "value", "target", "verdict")
+    columns = list(zip(*[(r.case, r.measure, r.value, r.target, r.verdict)
+                         for r in [header, *rows]], strict=True))
+    widths = [max(len(v) for v in column) for column in columns]
+    lines = []
+    for k, row in enumerate([header, *rows]):
+        cells = (row.case, row.measure, row.value, row.target, row.verdict)
+        lines.append("  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip())
+        if k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+CASES = {"a": in_loop_case, "b": lp_first_case, "c": one_shot_case, "d": orlib_case}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes and few repeats")
+    parser.add_argument("--seed", type=int, default=20240615, help="root seed of the counties")
+    parser.add_argument("--orlib", type=Path, default=DEFAULT_ORLIB_DIR,
+                        help="folder of the OR-Library files (default: %(default)s)")
+    parser.add_argument("--cases", default="abcd", help="which cases to run (default: abcd)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    print(f"allocation benchmark{' (quick)' if args.quick else ''}: {environment()}", flush=True)
+    rows: list[Row] = []
+    for key in args.cases:
+        start = time.perf_counter()
+        case = CASES[key]
+        new = case(sizes, args.orlib) if key == "d" else case(sizes, args.seed)
+        print(f"  case ({key}) done in {time.perf_counter() - start:.1f} s", flush=True)
+        rows += new
+    print()
+    print(format_table(rows))
+
+
+if __name__ == "__main__":
+    main()

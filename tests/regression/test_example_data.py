@@ -1,0 +1,77 @@
+"""The bundled ``scenarios/examples/county``: reproducible, feasible, solved to optimality."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from experiments.synthetic import example_county, regenerate_example
+from optimize import SolveStatus, allocate
+from optimize.eligibility import eligible_pairs
+
+SHIPPED = Path(__file__).resolve().parents[2] / "scenarios" / "examples" / "county"
+FILES = ("candidates.csv", "posts.csv", "pools.csv", "rules.toml", "fit.csv", "README.md")
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("county")
+    regenerate_example(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def example():
+    return example_county()
+
+
+@pytest.fixture(scope="module")
+def proposal(example):
+    return allocate(example)
+
+
+def test_regenerating_writes_exactly_the_shipped_files(regenerated):
+    assert sorted(p.name for p in regenerated.iterdir()) == sorted(FILES)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_regenerated_file_is_byte_identical_to_the_shipped_one(regenerated, name):
+    assert (regenerated / name).read_bytes() == (SHIPPED / name).read_bytes(), (
+        f"scenarios/examples/county/{name} differs from what experiments.synthetic generates; "
+        "run `python -m experiments.synthetic scenarios/examples/county` and review the diff"
+    )
+
+
+def test_example_has_the_documented_size(example):
+    pairs = eligible_pairs(example)
+    assert (example.n_candidates, example.n_posts, len(example.pool_names)) == (600, 40, 4)
+    assert 0 < example.posts.must_fill.sum() <= 5
+    assert pairs.n_post_pairs > 10 * example.n_posts
+    assert pairs.n_rank_pairs > example.pools.headroom.sum()
+
+
+def test_every_must_fill_post_has_eligible_candidates(example):
+    pairs = eligible_pairs(example)
+    must_fill = np.flatnonzero(example.posts.must_fill)
+    assert np.isin(must_fill, pairs.post_post).all()
+
+
+def test_example_is_solved_to_optimality(proposal):
+    assert proposal.status is SolveStatus.OPTIMAL
+    assert proposal.relaxations == ()
+    assert proposal.gap == pytest.approx(0.0, abs=1e-6)
+
+
+def test_allocation_moves_frontline_cadres_and_meets_the_targets(example, proposal):
+    c, rules = example.candidates, example.rules
+    movers = proposal.moves.candidate
+    is_post = proposal.moves.is_post
+    assert len(set(movers.tolist())) == len(movers)
+    assert c.frontline[movers].sum() >= rules.targets.frontline_share_min * len(movers)
+    assert c.frontline[movers].any() and not c.frontline[movers].all()
+    young = c.age[movers[is_post]] <= rules.targets.young_age_max
+    assert young.sum() >= rules.targets.young_share_min * is_post.sum()
+    filled = proposal.moves.target[is_post]
+    assert set(np.flatnonzero(example.posts.must_fill)) <= set(filled.tolist())
