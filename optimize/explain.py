@@ -254,10 +254,13 @@ def _pool_price(problem, form, row_dual, k, chosen) -> Price:
     rank = int(problem.pools.rank[k])
     used = int(chosen[form.n_post_cols:][form.pairs.rank_pool == k].sum())
     headroom = int(problem.pools.headroom[k])
-    text = f"One more slot in pool {pool} (rank {rank}, {used}/{headroom} used) is worth {value:.4g}"
+    # The value function is concave in the headroom, so the LP dual is at least what
+    # one more slot adds; the best waiting candidate is what it adds directly.
+    text = (f"One more slot in pool {pool} (rank {rank}, {used}/{headroom} used): "
+            f"shadow price {value:.4g}")
     nxt = next_in_line(problem, form, chosen, k)
-    if nxt is not None:
-        text += f"; next in line {problem.candidates.id[nxt[0]]} (value {nxt[1]:.4g})"
+    if nxt is not None and value > PRICE_TOL:
+        text += f"; next in line {problem.candidates.id[nxt[0]]} would add {nxt[1]:.4g}"
     return Price("pool", k, f"{pool}:rank{rank}", value, value > PRICE_TOL, text=text)
 
 

@@ -203,7 +203,7 @@ def test_no_proposal_breaks_a_hard_rule(problem, backend):
         assert proposal.relaxations, "a relaxed proposal must name the rules it misses"
 
 
-@properties
+@settings(properties, max_examples=200)
 @given(problem=allocation_problems())
 def test_optimum_equals_brute_force(problem):
     best = brute_force(problem)

@@ -72,7 +72,7 @@ def test_pool_price_lies_between_the_re_solved_marginal_values(headroom):
     (price,) = _by_family(proposal, "pool")
     assert gain - 1e-9 <= price.dual <= loss + 1e-9
     assert price.binding
-    assert f"next in line {c.id[headroom]} (value {[10, 7, 5, 2][headroom]:g})" in price.text
+    assert f"next in line {c.id[headroom]} would add {[10, 7, 5, 2][headroom]:g}" in price.text
 
 
 def test_slack_pool_has_zero_price():

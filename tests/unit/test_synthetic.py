@@ -9,6 +9,7 @@ import tomllib
 import numpy as np
 import pytest
 
+from experiments.allocation_io import read_allocation_inputs
 from experiments.synthetic import (
     CANDIDATE_COLUMNS,
     FIT_COLUMNS,
@@ -158,6 +159,21 @@ def test_written_files_follow_the_input_contract(county, tmp_path):
     fit = read_csv(tmp_path / "fit.csv")
     assert np.array_equal([float(r["fit"]) for r in fit], county.fit.fit)
     assert [r["post"] for r in fit] == county.posts.id[county.fit.post].tolist()
+
+
+@pytest.mark.parametrize("size", [(50, 6, 1), (120, 9, 3), (400, 30, 6)])
+def test_written_files_read_back_to_the_same_problem(size, tmp_path):
+    problem = synthetic_county(*size, seed=5)
+    write_inputs(problem, tmp_path)
+    has_fit = (tmp_path / "fit.csv").exists()
+    back, _ = read_allocation_inputs(
+        tmp_path / "candidates.csv", tmp_path / "posts.csv", tmp_path / "pools.csv",
+        rules=tmp_path / "rules.toml", fit=tmp_path / "fit.csv" if has_fit else None,
+    )
+    assert back.rules == problem.rules and back.pool_names == problem.pool_names
+    assert arrays_equal(back, problem)
+    assert [back.unit_names[u] for u in back.candidates.unit] == [
+        problem.unit_names[u] for u in problem.candidates.unit]
 
 
 def test_unit_names_include_chinese_written_as_utf8(county, tmp_path):
