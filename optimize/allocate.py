@@ -12,10 +12,9 @@ from optimize.explain import explain as explain_proposal
 from optimize.explain import prices as price_rules
 from optimize.formulation import Formulation, build_formulation, seed_columns
 from optimize.problem import AllocationProblem
-from optimize.proposal import Backend, Explanation, Moves, MoveKind, Proposal, SolveStatus
+from optimize.proposal import Backend, Explanation, MoveKind, Moves, Proposal, SolveStatus
 from optimize.relax import solve_relaxed
 from optimize.solve import ResultStatus, SolverResult, solve_program
-
 
 # Above this many columns the LP is solved by column generation from a seed (measured in
 # benchmarks/allocation.py: it pays off once the columns far outnumber the posts and slots).
@@ -68,7 +67,9 @@ def allocate(
     if result.status is ResultStatus.INFEASIBLE:
         relaxed = solve_relaxed(problem, form, time_limit=time_limit)
         if relaxed is None:
-            raise AllocationError("the rules are infeasible and no relaxed proposal was found in time")
+            raise AllocationError(
+                "the rules are infeasible and no relaxed proposal was found in time"
+            )
         result, relaxations, status = relaxed.result, relaxed.relaxations, SolveStatus.RELAXED
     if result.x is None:
         raise AllocationError(f"no feasible proposal found within the time limit ({time_limit} s)")
@@ -90,13 +91,15 @@ def allocate(
         n_constraints=form.n_rows,
         prices=price_rules(problem, form, result.x, row_dual) if explain else (),
         relaxations=relaxations,
-        explanation=(explain_proposal(problem, form, result.x, row_dual) if explain
-                     else Explanation()),
+        explanation=(
+            explain_proposal(problem, form, result.x, row_dual) if explain else Explanation()
+        ),
     )
 
 
-def _solve(problem: AllocationProblem, form: Formulation, backend: Backend,
-           time_limit: float | None) -> SolverResult:
+def _solve(
+    problem: AllocationProblem, form: Formulation, backend: Backend, time_limit: float | None
+) -> SolverResult:
     if backend is Backend.FAST:
         seed = seed_columns(form) if form.n_cols > SIFTING_MIN_COLUMNS else None
         return solve_program(form, time_limit=time_limit, seed_columns=seed)
@@ -117,10 +120,11 @@ def extract_moves(form: Formulation, x: np.ndarray) -> Moves:
     cols = np.flatnonzero(x > 0.5)
     n_post = form.n_post_cols
     is_post = cols < n_post
-    target = np.where(is_post, form.pairs.post_post[np.minimum(cols, max(n_post - 1, 0))]
-                      if n_post else 0,
-                      form.pairs.rank_pool[np.maximum(cols - n_post, 0)]
-                      if form.pairs.n_rank_pairs else 0)
+    target = np.where(
+        is_post,
+        form.pairs.post_post[np.minimum(cols, max(n_post - 1, 0))] if n_post else 0,
+        form.pairs.rank_pool[np.maximum(cols - n_post, 0)] if form.pairs.n_rank_pairs else 0,
+    )
     t = form.terms
     return Moves(
         candidate=form.column_candidate()[cols],

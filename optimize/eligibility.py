@@ -104,7 +104,7 @@ def _post_pairs(problem: AllocationProblem, years: np.ndarray) -> tuple[np.ndarr
     unit_bounds = np.searchsorted(c.unit[by_unit], np.arange(len(problem.unit_names) + 1))
     cand_parts, post_parts = [], []
     for g, (level, min_rank, unit) in enumerate(groups):
-        members = by_unit[unit_bounds[unit]:unit_bounds[unit + 1]] if within_unit else None
+        members = by_unit[unit_bounds[unit] : unit_bounds[unit + 1]] if within_unit else None
         idx = np.arange(len(c)) if members is None else members
         ok = (
             open_to_posts[idx]
@@ -113,7 +113,7 @@ def _post_pairs(problem: AllocationProblem, years: np.ndarray) -> tuple[np.ndarr
             & (years[idx] >= rules.min_years_post_for(int(level)) - 1e-9)
         )
         cands = idx[ok]
-        posts = posts_by_group[bounds[g]:bounds[g + 1]]
+        posts = posts_by_group[bounds[g] : bounds[g + 1]]
         if len(cands) and len(posts):
             cand_parts.append(np.repeat(cands, len(posts)))
             post_parts.append(np.tile(posts, len(cands)))
@@ -129,16 +129,16 @@ def _rank_pairs(problem: AllocationProblem, years: np.ndarray) -> tuple[np.ndarr
     c, q = problem.candidates, problem.pools
     row = rank_target_rows(problem)
     has_row = row >= 0
-    min_years = np.array(
-        [problem.rules.min_years_rank_for(int(r)) for r in q.rank], dtype=float
-    )
+    min_years = np.array([problem.rules.min_years_rank_for(int(r)) for r in q.rank], dtype=float)
     needed = np.where(has_row, min_years[np.maximum(row, 0)] if len(q) else 0.0, np.inf)
     ok = has_row & (~c.blocked) & (years >= needed - 1e-9)
     cand = np.flatnonzero(ok)
     return cand, row[cand]
 
 
-def post_rule_failure_counts(problem: AllocationProblem, i: int, relieved: np.ndarray) -> dict[str, int]:
+def post_rule_failure_counts(
+    problem: AllocationProblem, i: int, relieved: np.ndarray
+) -> dict[str, int]:
     """For candidate ``i``: each failed post rule, in words, with the number of posts it bars."""
     c, p, rules = problem.candidates, problem.posts, problem.rules
     years = _candidate_years(problem, i, relieved)
@@ -146,18 +146,21 @@ def post_rule_failure_counts(problem: AllocationProblem, i: int, relieved: np.nd
     masks = {
         f"rank {c.rank[i]} below the posts' minimum rank": c.rank[i] < p.min_rank,
         f"already holds a level-{c.post_level[i]} post": c.post_level[i] >= p.level,
-        f"years in grade {_years_text(problem, i, relieved)} below the minimum for the level":
-            years < needed - 1e-9,
+        f"years in grade {_years_text(problem, i, relieved)} below the minimum for the level": years
+        < needed - 1e-9,
         "under a disciplinary impact period": np.full(len(p), bool(c.blocked[i])),
-        f"age {c.age[i]} above the age limit {rules.eligibility.max_age}":
-            np.full(len(p), c.age[i] > rules.eligibility.max_age),
+        f"age {c.age[i]} above the age limit {rules.eligibility.max_age}": np.full(
+            len(p), c.age[i] > rules.eligibility.max_age
+        ),
     }
     if rules.eligibility.mobility is Mobility.WITHIN_UNIT:
         masks["post in another unit (mobility within_unit)"] = p.unit != c.unit[i]
     return {text: int(mask.sum()) for text, mask in masks.items() if mask.any()}
 
 
-def post_rule_failures(problem: AllocationProblem, i: int, j: int, relieved: np.ndarray) -> list[str]:
+def post_rule_failures(
+    problem: AllocationProblem, i: int, j: int, relieved: np.ndarray
+) -> list[str]:
     """The rules that keep candidate ``i`` from post ``j``, in words (empty if eligible)."""
     c, p, rules = problem.candidates, problem.posts, problem.rules
     needed = rules.min_years_post_for(int(p.level[j]))

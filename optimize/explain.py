@@ -28,8 +28,13 @@ def chosen_columns(x: np.ndarray) -> np.ndarray:
     return np.flatnonzero(x > 0.5)
 
 
-def explain(problem: AllocationProblem, form: Formulation, x: np.ndarray,
-            row_dual: np.ndarray | None, left_out_count: int = LEFT_OUT_COUNT) -> Explanation:
+def explain(
+    problem: AllocationProblem,
+    form: Formulation,
+    x: np.ndarray,
+    row_dual: np.ndarray | None,
+    left_out_count: int = LEFT_OUT_COUNT,
+) -> Explanation:
     """Everything the report needs to defend the proposal."""
     return Explanation(
         posts=post_outcomes(problem, form, x),
@@ -54,7 +59,9 @@ def move_of(problem: AllocationProblem, form: Formulation, x: np.ndarray) -> np.
     return out
 
 
-def post_outcomes(problem: AllocationProblem, form: Formulation, x: np.ndarray) -> tuple[PostOutcome, ...]:
+def post_outcomes(
+    problem: AllocationProblem, form: Formulation, x: np.ndarray
+) -> tuple[PostOutcome, ...]:
     """Holder, runner-up (best other eligible candidate for the post) and margin."""
     n_post = form.n_post_cols
     value = form.cost[:n_post]
@@ -65,7 +72,7 @@ def post_outcomes(problem: AllocationProblem, form: Formulation, x: np.ndarray) 
     starts = np.searchsorted(post[order], np.arange(problem.n_posts + 1))
     out = []
     for j in range(problem.n_posts):
-        ranked = order[starts[j]:starts[j + 1]]
+        ranked = order[starts[j] : starts[j + 1]]
         h = int(holder[j])
         held = ranked[cand[ranked] == h]
         others = ranked[cand[ranked] != h]
@@ -95,11 +102,18 @@ def _target_name(problem: AllocationProblem, form: Formulation, col: int) -> str
     if col < form.n_post_cols:
         return f"post {problem.posts.id[form.pairs.post_post[col]]}"
     k = int(form.pairs.rank_pool[col - form.n_post_cols])
-    return f"a rank-{problem.pools.rank[k]} slot in pool {problem.pool_names[problem.pools.pool[k]]}"
+    return (
+        f"a rank-{problem.pools.rank[k]} slot in pool {problem.pool_names[problem.pools.pool[k]]}"
+    )
 
 
-def left_out(problem: AllocationProblem, form: Formulation, x: np.ndarray,
-             row_dual: np.ndarray | None, count: int) -> tuple[LeftOut, ...]:
+def left_out(
+    problem: AllocationProblem,
+    form: Formulation,
+    x: np.ndarray,
+    row_dual: np.ndarray | None,
+    count: int,
+) -> tuple[LeftOut, ...]:
     """The ``count`` highest-scoring candidates without a move, each with its reasons."""
     moves = move_of(problem, form, x)
     c = problem.candidates
@@ -112,14 +126,17 @@ def left_out(problem: AllocationProblem, form: Formulation, x: np.ndarray,
     )
 
 
-def binding_side_rules(problem: AllocationProblem, form: Formulation,
-                       row_dual: np.ndarray | None) -> list[str]:
+def binding_side_rules(
+    problem: AllocationProblem, form: Formulation, row_dual: np.ndarray | None
+) -> list[str]:
     """Names of share and outflow rules whose price is non-zero."""
     if row_dual is None:
         return []
-    names = {RowFamily.YOUNG_SHARE: "the young share rule",
-             RowFamily.FRONTLINE_SHARE: "the frontline share rule",
-             RowFamily.OUTFLOW: "a unit outflow limit"}
+    names = {
+        RowFamily.YOUNG_SHARE: "the young share rule",
+        RowFamily.FRONTLINE_SHARE: "the frontline share rule",
+        RowFamily.OUTFLOW: "a unit outflow limit",
+    }
     out = []
     for family, name in names.items():
         rows = form.rows_of(family)
@@ -162,8 +179,10 @@ def _outscored_reason(problem, form, x, col, binding) -> str:
         if len(taken):
             k = int(taken[0])
             other = problem.candidates.id[form.pairs.post_candidate[k]]
-            return (f"post {problem.posts.id[j]}: outscored by {other} "
-                    f"(value {form.cost[k]:.4g} vs {own:.4g})")
+            return (
+                f"post {problem.posts.id[j]}: outscored by {other} "
+                f"(value {form.cost[k]:.4g} vs {own:.4g})"
+            )
         why = _rule_text(binding, own)
         return f"post {problem.posts.id[j]} (value {own:.4g}) left vacant: {why}"
     k = int(form.pairs.rank_pool[col - n_post])
@@ -176,8 +195,10 @@ def _outscored_reason(problem, form, x, col, binding) -> str:
             return f"{name}: no headroom in the quota"
         lowest = promoted[np.argmin(form.cost[promoted])]
         other = problem.candidates.id[form.column_candidate()[lowest]]
-        return (f"{name}: quota full ({headroom} slot(s)); lowest promoted {other} "
-                f"(value {form.cost[lowest]:.4g} vs {own:.4g})")
+        return (
+            f"{name}: quota full ({headroom} slot(s)); lowest promoted {other} "
+            f"(value {form.cost[lowest]:.4g} vs {own:.4g})"
+        )
     return f"{name} (value {own:.4g}) had room: {_rule_text(binding, own)}"
 
 
@@ -189,7 +210,9 @@ def _rule_text(binding: list[str], own: float) -> str:
     return "another move of this candidate's competitors is worth more under the rules"
 
 
-def share_outcomes(problem: AllocationProblem, form: Formulation, x: np.ndarray) -> tuple[ShareOutcome, ...]:
+def share_outcomes(
+    problem: AllocationProblem, form: Formulation, x: np.ndarray
+) -> tuple[ShareOutcome, ...]:
     """Young share of post moves and frontline share of all moves, against targets."""
     t = problem.rules.targets
     c = problem.candidates
@@ -199,15 +222,26 @@ def share_outcomes(problem: AllocationProblem, form: Formulation, x: np.ndarray)
     young = int(np.sum(c.age[form.pairs.post_candidate[posts]] <= t.young_age_max))
     frontline = int(np.sum(c.frontline[cand]))
     return (
-        ShareOutcome("young_share_min", young / len(posts) if len(posts) else 0.0,
-                     t.young_share_min, young, len(posts)),
-        ShareOutcome("frontline_share_min", frontline / len(cand) if len(cand) else 0.0,
-                     t.frontline_share_min, frontline, len(cand)),
+        ShareOutcome(
+            "young_share_min",
+            young / len(posts) if len(posts) else 0.0,
+            t.young_share_min,
+            young,
+            len(posts),
+        ),
+        ShareOutcome(
+            "frontline_share_min",
+            frontline / len(cand) if len(cand) else 0.0,
+            t.frontline_share_min,
+            frontline,
+            len(cand),
+        ),
     )
 
 
-def prices(problem: AllocationProblem, form: Formulation, x: np.ndarray,
-           row_dual: np.ndarray | None) -> tuple[Price, ...]:
+def prices(
+    problem: AllocationProblem, form: Formulation, x: np.ndarray, row_dual: np.ndarray | None
+) -> tuple[Price, ...]:
     """The price of every pool quota, must-fill post, share rule and outflow limit.
 
     ``dual`` is stated as the value of loosening the rule by one unit: one more
@@ -227,23 +261,49 @@ def prices(problem: AllocationProblem, form: Formulation, x: np.ndarray,
             # The row is 1 <= sum x <= 1: a negative dual prices the obligation (lower side);
             # a positive one prices the capacity, so the obligation itself costs nothing.
             value = _round(max(0.0, -float(row_dual[row])))
-            out.append(Price("must_fill", j, str(problem.posts.id[j]), _round(value),
-                             value > PRICE_TOL,
-                             text=f"Requiring post {problem.posts.id[j]} to be filled costs {value:.4g}"))
+            out.append(
+                Price(
+                    "must_fill",
+                    j,
+                    str(problem.posts.id[j]),
+                    _round(value),
+                    value > PRICE_TOL,
+                    text=f"Requiring post {problem.posts.id[j]} to be filled costs {value:.4g}",
+                )
+            )
     n_posts_moved = int(chosen[: form.n_post_cols].sum())
-    for family, rule, n in ((RowFamily.YOUNG_SHARE, "young_share_min", n_posts_moved),
-                            (RowFamily.FRONTLINE_SHARE, "frontline_share_min", int(chosen.sum()))):
+    for family, rule, n in (
+        (RowFamily.YOUNG_SHARE, "young_share_min", n_posts_moved),
+        (RowFamily.FRONTLINE_SHARE, "frontline_share_min", int(chosen.sum())),
+    ):
         for row in form.rows_of(family):
             value = _round(-float(row_dual[row]))
             per_point = _round(value * 0.01 * n)
-            out.append(Price(rule, -1, rule, _round(value), value > PRICE_TOL, _round(per_point),
-                             text=f"Lowering {rule} by one percentage point is worth {per_point:.4g}"))
+            out.append(
+                Price(
+                    rule,
+                    -1,
+                    rule,
+                    _round(value),
+                    value > PRICE_TOL,
+                    _round(per_point),
+                    text=f"Lowering {rule} by one percentage point is worth {per_point:.4g}",
+                )
+            )
     for row in form.rows_of(RowFamily.OUTFLOW):
         u = int(form.row_entity[row])
         value = _round(float(row_dual[row]))
-        out.append(Price("max_outflow_per_unit", u, problem.unit_names[u], _round(value),
-                         value > PRICE_TOL,
-                         text=f"One more leaver allowed from unit {problem.unit_names[u]} is worth {value:.4g}"))
+        out.append(
+            Price(
+                "max_outflow_per_unit",
+                u,
+                problem.unit_names[u],
+                _round(value),
+                value > PRICE_TOL,
+                text=f"One more leaver allowed from unit {problem.unit_names[u]} "
+                f"is worth {value:.4g}",
+            )
+        )
     return tuple(out)
 
 
@@ -252,20 +312,23 @@ def _pool_price(problem, form, row_dual, k, chosen) -> Price:
     value = _round(float(row_dual[row]))
     pool = problem.pool_names[problem.pools.pool[k]]
     rank = int(problem.pools.rank[k])
-    used = int(chosen[form.n_post_cols:][form.pairs.rank_pool == k].sum())
+    used = int(chosen[form.n_post_cols :][form.pairs.rank_pool == k].sum())
     headroom = int(problem.pools.headroom[k])
     # The value function is concave in the headroom, so the LP dual is at least what
     # one more slot adds; the best waiting candidate is what it adds directly.
-    text = (f"One more slot in pool {pool} (rank {rank}, {used}/{headroom} used): "
-            f"shadow price {value:.4g}")
+    text = (
+        f"One more slot in pool {pool} (rank {rank}, {used}/{headroom} used): "
+        f"shadow price {value:.4g}"
+    )
     nxt = next_in_line(problem, form, chosen, k)
     if nxt is not None and value > PRICE_TOL:
         text += f"; next in line {problem.candidates.id[nxt[0]]} would add {nxt[1]:.4g}"
     return Price("pool", k, f"{pool}:rank{rank}", value, value > PRICE_TOL, text=text)
 
 
-def next_in_line(problem: AllocationProblem, form: Formulation, chosen: np.ndarray,
-                 k: int) -> tuple[int, float] | None:
+def next_in_line(
+    problem: AllocationProblem, form: Formulation, chosen: np.ndarray, k: int
+) -> tuple[int, float] | None:
     """The best eligible candidate for pool-rank ``k`` who got no move, with the move's value."""
     n_post = form.n_post_cols
     cols = n_post + np.flatnonzero(form.pairs.rank_pool == k)

@@ -131,7 +131,7 @@ def objective_terms(problem: AllocationProblem, pairs: EligiblePairs) -> Objecti
     c, p, w = problem.candidates, problem.posts, problem.rules.weights
     cand = np.concatenate([pairs.post_candidate, pairs.rank_candidate])
     frontline_factor = np.where(c.frontline, w.frontline_weight, 1.0)[cand]
-    hardship_factor = (c.hardship ** w.hardship_exponent)[cand]
+    hardship_factor = (c.hardship**w.hardship_exponent)[cand]
     n_rank = pairs.n_rank_pairs
     weight = np.concatenate([p.weight[pairs.post_post], np.ones(n_rank)])
     fit = np.concatenate(
@@ -145,24 +145,45 @@ def add_one_move_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows
     cand = np.concatenate([pairs.post_candidate, pairs.rank_candidate])
     movers, row = np.unique(cand, return_inverse=True)
     n = len(movers)
-    return _Rows(row, np.arange(len(cand)), np.ones(len(cand)), np.full(n, -INF),
-                 np.ones(n), movers, RowFamily.ONE_MOVE)
+    return _Rows(
+        row,
+        np.arange(len(cand)),
+        np.ones(len(cand)),
+        np.full(n, -INF),
+        np.ones(n),
+        movers,
+        RowFamily.ONE_MOVE,
+    )
 
 
 def add_post_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows:
     """At most one holder per post, exactly one for must-fill posts (a row for every post)."""
     must = problem.posts.must_fill.astype(float)
     n = problem.n_posts
-    return _Rows(pairs.post_post, np.arange(pairs.n_post_pairs), np.ones(pairs.n_post_pairs),
-                 np.where(must > 0, 1.0, -INF), np.ones(n), np.arange(n), RowFamily.POST)
+    return _Rows(
+        pairs.post_post,
+        np.arange(pairs.n_post_pairs),
+        np.ones(pairs.n_post_pairs),
+        np.where(must > 0, 1.0, -INF),
+        np.ones(n),
+        np.arange(n),
+        RowFamily.POST,
+    )
 
 
 def add_pool_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows:
     """Promotions into each pool-rank stay within its headroom."""
     n = len(problem.pools)
     cols = pairs.n_post_pairs + np.arange(pairs.n_rank_pairs)
-    return _Rows(pairs.rank_pool, cols, np.ones(len(cols)), np.full(n, -INF),
-                 problem.pools.headroom.astype(float), np.arange(n), RowFamily.POOL)
+    return _Rows(
+        pairs.rank_pool,
+        cols,
+        np.ones(len(cols)),
+        np.full(n, -INF),
+        problem.pools.headroom.astype(float),
+        np.arange(n),
+        RowFamily.POOL,
+    )
 
 
 def add_young_share_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows:
@@ -173,8 +194,15 @@ def add_young_share_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _R
     young = (problem.candidates.age <= t.young_age_max).astype(float)
     coef = young[pairs.post_candidate] - t.young_share_min
     cols = np.arange(pairs.n_post_pairs)
-    return _Rows(np.zeros(len(cols), np.int64), cols, coef, np.zeros(1), np.full(1, INF),
-                 np.full(1, -1), RowFamily.YOUNG_SHARE)
+    return _Rows(
+        np.zeros(len(cols), np.int64),
+        cols,
+        coef,
+        np.zeros(1),
+        np.full(1, INF),
+        np.full(1, -1),
+        RowFamily.YOUNG_SHARE,
+    )
 
 
 def add_frontline_share_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows:
@@ -185,8 +213,15 @@ def add_frontline_share_rows(problem: AllocationProblem, pairs: EligiblePairs) -
         return _empty_rows(RowFamily.FRONTLINE_SHARE)
     coef = problem.candidates.frontline[cand].astype(float) - t.frontline_share_min
     cols = np.arange(len(cand))
-    return _Rows(np.zeros(len(cols), np.int64), cols, coef, np.zeros(1), np.full(1, INF),
-                 np.full(1, -1), RowFamily.FRONTLINE_SHARE)
+    return _Rows(
+        np.zeros(len(cols), np.int64),
+        cols,
+        coef,
+        np.zeros(1),
+        np.full(1, INF),
+        np.full(1, -1),
+        RowFamily.FRONTLINE_SHARE,
+    )
 
 
 def add_outflow_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows:
@@ -198,8 +233,15 @@ def add_outflow_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows:
     leaving = np.flatnonzero(from_unit != problem.posts.unit[pairs.post_post])
     units, row = np.unique(from_unit[leaving], return_inverse=True)
     n = len(units)
-    return _Rows(row, leaving, np.ones(len(leaving)), np.full(n, -INF), np.full(n, float(limit)),
-                 units, RowFamily.OUTFLOW)
+    return _Rows(
+        row,
+        leaving,
+        np.ones(len(leaving)),
+        np.full(n, -INF),
+        np.full(n, float(limit)),
+        units,
+        RowFamily.OUTFLOW,
+    )
 
 
 def _empty_rows(family: RowFamily) -> _Rows:
@@ -218,7 +260,9 @@ ROW_BUILDERS = (
 )
 
 
-def build_formulation(problem: AllocationProblem, pairs: EligiblePairs | None = None) -> Formulation:
+def build_formulation(
+    problem: AllocationProblem, pairs: EligiblePairs | None = None
+) -> Formulation:
     """Assemble the sparse program of ``problem`` (eligibility computed if not given)."""
     pairs = eligible_pairs(problem) if pairs is None else pairs
     terms = objective_terms(problem, pairs)
@@ -258,25 +302,33 @@ def seed_columns(form: Formulation, per_row: int = 3) -> np.ndarray:
         (form.row_family == RowFamily.POST) | (form.row_family == RowFamily.POOL)
     )
     quota = np.ceil(np.minimum(form.row_upper[capacity_rows], form.n_cols)).astype(np.int64)
-    chosen = [_best_per_row(csr, capacity_rows, quota + per_row, form.cost,
-                            np.ones(form.n_cols, bool))]
+    chosen = [
+        _best_per_row(csr, capacity_rows, quota + per_row, form.cost, np.ones(form.n_cols, bool))
+    ]
     for family in (RowFamily.YOUNG_SHARE, RowFamily.FRONTLINE_SHARE):
         for row in form.rows_of(family):
             counts = np.zeros(form.n_cols, bool)
             start, end = csr.indptr[row], csr.indptr[row + 1]
             counts[csr.indices[start:end][csr.data[start:end] > 0]] = True
-            chosen.append(_best_per_row(csr, capacity_rows, np.full(len(capacity_rows), per_row),
-                                        form.cost, counts))
+            chosen.append(
+                _best_per_row(
+                    csr, capacity_rows, np.full(len(capacity_rows), per_row), form.cost, counts
+                )
+            )
     return np.unique(np.concatenate(chosen))
 
 
-def _best_per_row(csr: sp.csr_array, rows: np.ndarray, quota: np.ndarray, cost: np.ndarray,
-                  allowed: np.ndarray) -> np.ndarray:
+def _best_per_row(
+    csr: sp.csr_array, rows: np.ndarray, quota: np.ndarray, cost: np.ndarray, allowed: np.ndarray
+) -> np.ndarray:
     """The best ``quota[r]`` allowed columns of each row in ``rows`` by ``cost``."""
     lengths = csr.indptr[rows + 1] - csr.indptr[rows]
     row_of_entry = np.repeat(np.arange(len(rows)), lengths)
-    entries = np.concatenate([csr.indices[csr.indptr[r]:csr.indptr[r + 1]] for r in rows]) \
-        if len(rows) else np.zeros(0, np.int64)
+    entries = (
+        np.concatenate([csr.indices[csr.indptr[r] : csr.indptr[r + 1]] for r in rows])
+        if len(rows)
+        else np.zeros(0, np.int64)
+    )
     keep = allowed[entries]
     row_of_entry, entries = row_of_entry[keep], entries[keep]
     order = np.lexsort((-cost[entries], row_of_entry))

@@ -265,7 +265,9 @@ def check_problem(problem: AllocationProblem) -> None:
     c, p, q = problem.candidates, problem.posts, problem.pools
     for name in _CANDIDATE_DTYPES:
         if len(getattr(c, name)) != len(c):
-            raise ProblemError(f"candidates.{name} has {len(getattr(c, name))} rows, expected {len(c)}")
+            raise ProblemError(
+                f"candidates.{name} has {len(getattr(c, name))} rows, expected {len(c)}"
+            )
     for name in _POST_DTYPES:
         if len(getattr(p, name)) != len(p):
             raise ProblemError(f"posts.{name} has {len(getattr(p, name))} rows, expected {len(p)}")
@@ -274,7 +276,12 @@ def check_problem(problem: AllocationProblem) -> None:
     checks = [
         ("candidates.rank", c.rank, c.rank.min(initial=0) >= 0, ">= 0"),
         ("candidates.years_in_grade", c.years_in_grade, np.all(c.years_in_grade >= 0), ">= 0"),
-        ("candidates.score", c.score, np.all(np.isfinite(c.score)) and np.all(c.score >= 0), ">= 0"),
+        (
+            "candidates.score",
+            c.score,
+            np.all(np.isfinite(c.score)) and np.all(c.score >= 0),
+            ">= 0",
+        ),
         ("candidates.post_level", c.post_level, c.post_level.min(initial=0) >= 0, ">= 0"),
         ("candidates.hardship", c.hardship, np.all(c.hardship >= 1), ">= 1"),
         ("posts.level", p.level, p.level.min(initial=1) >= 1, ">= 1"),
@@ -299,7 +306,9 @@ def check_problem(problem: AllocationProblem) -> None:
         raise ProblemError("a pool code is outside pool_names")
     f = problem.fit
     if len(f.fit) and (
-        f.candidate.min() < 0 or f.candidate.max() >= len(c) or f.post.min() < 0
+        f.candidate.min() < 0
+        or f.candidate.max() >= len(c)
+        or f.post.min() < 0
         or f.post.max() >= len(p)
     ):
         raise ProblemError("fit refers to a candidate or post index out of range")

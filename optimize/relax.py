@@ -51,8 +51,10 @@ def elastic_rows(problem: AllocationProblem, form: Formulation) -> tuple[np.ndar
     must = post_rows[form.row_lower[post_rows] > 0]
     rows.append(must)
     coefs.append(np.ones(len(must)))
-    for family, target in ((RowFamily.YOUNG_SHARE, t.young_share_min),
-                           (RowFamily.FRONTLINE_SHARE, t.frontline_share_min)):
+    for family, target in (
+        (RowFamily.YOUNG_SHARE, t.young_share_min),
+        (RowFamily.FRONTLINE_SHARE, t.frontline_share_min),
+    ):
         r = form.rows_of(family)
         rows.append(r)
         coefs.append(np.full(len(r), 1.0 - target if target < 1 else 1.0))
@@ -82,12 +84,12 @@ def elastic_program(problem: AllocationProblem, form: Formulation) -> ElasticPro
     )
 
 
-def with_total_slack_at_most(program: ElasticProgram, form: Formulation, total: float) -> ElasticProgram:
+def with_total_slack_at_most(
+    program: ElasticProgram, form: Formulation, total: float
+) -> ElasticProgram:
     """Phase 2: original objective, total slack capped at the phase-1 minimum."""
     n_slacks = len(program.slack_row)
-    cap_row = sp.csc_array(
-        np.concatenate([np.zeros(form.n_cols), np.ones(n_slacks)])[None, :]
-    )
+    cap_row = sp.csc_array(np.concatenate([np.zeros(form.n_cols), np.ones(n_slacks)])[None, :])
     return ElasticProgram(
         cost=np.concatenate([form.cost, np.zeros(n_slacks)]),
         matrix=sp.csc_array(sp.vstack([program.matrix, cap_row], format="csc")),
@@ -113,22 +115,28 @@ def solve_relaxed(
     phase1 = solve_program(elastic, time_limit=time_limit)
     if phase1.x is None:
         return None
-    total = float(phase1.x[form.n_cols:].sum())
+    total = float(phase1.x[form.n_cols :].sum())
     phase2 = solve_program(with_total_slack_at_most(elastic, form, total), time_limit=time_limit)
     best = phase2 if phase2.x is not None else phase1
     x = best.x[: form.n_cols]
-    slacks = best.x[form.n_cols:]
+    slacks = best.x[form.n_cols :]
     objective = float(form.cost @ x)
-    status = ResultStatus.OPTIMAL if best.status is ResultStatus.OPTIMAL else ResultStatus.TIME_LIMIT
+    status = (
+        ResultStatus.OPTIMAL if best.status is ResultStatus.OPTIMAL else ResultStatus.TIME_LIMIT
+    )
     bound = objective if status is ResultStatus.OPTIMAL else max(best.bound, objective)
     duals = None if best.row_dual is None else best.row_dual[: form.n_rows]
-    result = SolverResult(status, x, objective, bound, best.gap,
-                          phase1.seconds + phase2.seconds, best.method, duals)
+    result = SolverResult(
+        status, x, objective, bound, best.gap, phase1.seconds + phase2.seconds, best.method, duals
+    )
     return RelaxedSolve(result, describe_relaxations(problem, form, elastic.slack_row, slacks, x))
 
 
 def describe_relaxations(
-    problem: AllocationProblem, form: Formulation, slack_row: np.ndarray, slacks: np.ndarray,
+    problem: AllocationProblem,
+    form: Formulation,
+    slack_row: np.ndarray,
+    slacks: np.ndarray,
     x: np.ndarray,
 ) -> tuple[Relaxation, ...]:
     """One ``Relaxation`` per positive slack, in words."""
@@ -147,26 +155,43 @@ def _describe(problem, form, family, entity, amount, x) -> Relaxation:
     if family is RowFamily.POST:
         post_id = problem.posts.id[entity]
         n_eligible = int(np.sum(form.pairs.post_post == entity))
-        why = ("nobody is eligible for it" if n_eligible == 0 else
-               f"its {n_eligible} eligible candidate(s) cannot take it without breaking another rule")
-        return Relaxation("must_fill", entity, amount,
-                          f"must-fill post {post_id} is left vacant: {why}")
+        why = (
+            "nobody is eligible for it"
+            if n_eligible == 0
+            else f"its {n_eligible} eligible candidate(s) cannot take it "
+            "without breaking another rule"
+        )
+        return Relaxation(
+            "must_fill", entity, amount, f"must-fill post {post_id} is left vacant: {why}"
+        )
     if family is RowFamily.OUTFLOW:
         unit = problem.unit_names[entity]
-        return Relaxation("max_outflow_per_unit", entity, amount,
-                          f"unit {unit} loses {amount:g} more cadre(s) than max_outflow_per_unit "
-                          f"= {problem.rules.limits.max_outflow_per_unit} allows")
+        return Relaxation(
+            "max_outflow_per_unit",
+            entity,
+            amount,
+            f"unit {unit} loses {amount:g} more cadre(s) than max_outflow_per_unit "
+            f"= {problem.rules.limits.max_outflow_per_unit} allows",
+        )
     n_post = form.n_post_cols
     if family is RowFamily.YOUNG_SHARE:
         young = problem.candidates.age[form.pairs.post_candidate] <= t.young_age_max
         chosen = x[:n_post] > 0.5
         share = young[chosen].mean() if chosen.any() else 0.0
-        return Relaxation("young_share_min", -1, amount,
-                          f"young share of post appointments is {share:.1%} against a target of "
-                          f"{t.young_share_min:.1%}: {amount:.3g} young appointment(s) short")
+        return Relaxation(
+            "young_share_min",
+            -1,
+            amount,
+            f"young share of post appointments is {share:.1%} against a target of "
+            f"{t.young_share_min:.1%}: {amount:.3g} young appointment(s) short",
+        )
     frontline = problem.candidates.frontline[form.column_candidate()]
     chosen = x > 0.5
     share = frontline[chosen].mean() if chosen.any() else 0.0
-    return Relaxation("frontline_share_min", -1, amount,
-                      f"frontline share of moves is {share:.1%} against a target of "
-                      f"{t.frontline_share_min:.1%}: {amount:.3g} frontline move(s) short")
+    return Relaxation(
+        "frontline_share_min",
+        -1,
+        amount,
+        f"frontline share of moves is {share:.1%} against a target of "
+        f"{t.frontline_share_min:.1%}: {amount:.3g} frontline move(s) short",
+    )

@@ -62,7 +62,10 @@ class Targets(_Block):
 
 
 class Weights(_Block):
-    """Objective multipliers: m_i = frontline_weight**frontline_i * hardship_i**hardship_exponent."""
+    """Objective multipliers.
+
+    m_i = frontline_weight ** frontline_i * hardship_i ** hardship_exponent
+    """
 
     frontline_weight: float = Field(default=1.0, gt=0, le=1000)
     hardship_exponent: float = Field(default=0.0, ge=0, le=10)

@@ -120,13 +120,29 @@ def solve_program(
         return _restricted_mip(program, integer, np.arange(len(integer)), None, time_limit, start)
     lp = solve_lp(program, time_limit=time_limit, seed_columns=seed_columns)
     if lp.status is ResultStatus.INFEASIBLE:
-        return SolverResult(ResultStatus.INFEASIBLE, None, -np.inf, -np.inf, np.inf,
-                            time.perf_counter() - start, "lp", None)
+        return SolverResult(
+            ResultStatus.INFEASIBLE,
+            None,
+            -np.inf,
+            -np.inf,
+            np.inf,
+            time.perf_counter() - start,
+            "lp",
+            None,
+        )
     if lp.status is ResultStatus.OPTIMAL and _is_integral(lp.x, integer):
         x = _clean(lp.x, integer)
         objective = float(program.cost @ x)
-        return SolverResult(ResultStatus.OPTIMAL, x, objective, objective, 0.0,
-                            time.perf_counter() - start, "lp-integral", lp.row_dual)
+        return SolverResult(
+            ResultStatus.OPTIMAL,
+            x,
+            objective,
+            objective,
+            0.0,
+            time.perf_counter() - start,
+            "lp-integral",
+            lp.row_dual,
+        )
     return _mip_after_lp(program, integer, lp, time_limit, start)
 
 
@@ -135,8 +151,12 @@ def reduced_costs(program: LinearProgram, row_dual: np.ndarray) -> np.ndarray:
     return np.asarray(program.cost, float) - program.matrix.T @ row_dual
 
 
-def solve_lp(program: LinearProgram, *, time_limit: float | None = None,
-             seed_columns: np.ndarray | None = None) -> LpResult:
+def solve_lp(
+    program: LinearProgram,
+    *,
+    time_limit: float | None = None,
+    seed_columns: np.ndarray | None = None,
+) -> LpResult:
     """The LP relaxation of ``program``, by sifting from ``seed_columns`` (all if ``None``)."""
     n = program.matrix.shape[1]
     matrix = sp.csc_array(program.matrix)
@@ -170,8 +190,9 @@ def solve_lp(program: LinearProgram, *, time_limit: float | None = None,
         in_set[entering] = True
     x = np.zeros(n)
     x[cols] = np.asarray(solution.col_value)
-    return LpResult(ResultStatus.OPTIMAL, x, float(program.cost @ x), row_dual, d, len(cols),
-                    rounds)
+    return LpResult(
+        ResultStatus.OPTIMAL, x, float(program.cost @ x), row_dual, d, len(cols), rounds
+    )
 
 
 def _best_priced(entering: np.ndarray, d: np.ndarray, limit: int) -> np.ndarray:
@@ -182,8 +203,13 @@ def _best_priced(entering: np.ndarray, d: np.ndarray, limit: int) -> np.ndarray:
     return np.sort(entering[top])
 
 
-def _mip_after_lp(program: LinearProgram, integer: np.ndarray, lp: LpResult,
-                  time_limit: float | None, start: float) -> SolverResult:
+def _mip_after_lp(
+    program: LinearProgram,
+    integer: np.ndarray,
+    lp: LpResult,
+    time_limit: float | None,
+    start: float,
+) -> SolverResult:
     """MIP over the columns that can still be in an optimal solution (reduced-cost fixing).
 
     With UB the LP optimum, LB the value of a feasible integer solution and d the
@@ -199,11 +225,15 @@ def _mip_after_lp(program: LinearProgram, integer: np.ndarray, lp: LpResult,
     priced_zero = np.flatnonzero(lp.reduced_cost >= -10 * PRICING_TOL)
     first = _restricted_mip(program, integer, priced_zero, lp.x, time_limit, start)
     if first.x is not None and upper - first.objective <= 1e-9 * max(1.0, abs(upper)):
-        return dataclasses.replace(first, status=ResultStatus.OPTIMAL, bound=first.objective,
-                                   gap=0.0, row_dual=lp.row_dual)
+        return dataclasses.replace(
+            first, status=ResultStatus.OPTIMAL, bound=first.objective, gap=0.0, row_dual=lp.row_dual
+        )
     lower = first.objective if first.x is not None else -np.inf
-    keep = all_cols if not np.isfinite(lower) else np.flatnonzero(
-        lp.reduced_cost >= -(upper - lower) - 1e-7)
+    keep = (
+        all_cols
+        if not np.isfinite(lower)
+        else np.flatnonzero(lp.reduced_cost >= -(upper - lower) - 1e-7)
+    )
     warm = first.x if first.x is not None else lp.x
     final = _restricted_mip(program, integer, keep, warm, time_limit, start)
     if final.x is None:
@@ -211,15 +241,27 @@ def _mip_after_lp(program: LinearProgram, integer: np.ndarray, lp: LpResult,
             return dataclasses.replace(final, row_dual=lp.row_dual)
         final = first
     bound = final.objective if final.status is ResultStatus.OPTIMAL else min(upper, final.bound)
-    status = ResultStatus.OPTIMAL if final.status is ResultStatus.OPTIMAL else ResultStatus.TIME_LIMIT
-    return dataclasses.replace(final, status=status, bound=bound,
-                               gap=relative_gap(final.objective, bound), row_dual=lp.row_dual,
-                               seconds=time.perf_counter() - start)
+    status = (
+        ResultStatus.OPTIMAL if final.status is ResultStatus.OPTIMAL else ResultStatus.TIME_LIMIT
+    )
+    return dataclasses.replace(
+        final,
+        status=status,
+        bound=bound,
+        gap=relative_gap(final.objective, bound),
+        row_dual=lp.row_dual,
+        seconds=time.perf_counter() - start,
+    )
 
 
-def _restricted_mip(program: LinearProgram, integer: np.ndarray, cols: np.ndarray,
-                    warm_x: np.ndarray | None, time_limit: float | None,
-                    start: float) -> SolverResult:
+def _restricted_mip(
+    program: LinearProgram,
+    integer: np.ndarray,
+    cols: np.ndarray,
+    warm_x: np.ndarray | None,
+    time_limit: float | None,
+    start: float,
+) -> SolverResult:
     """HiGHS MIP over ``cols`` only (others fixed at 0); ``x`` is mapped back to all columns."""
     matrix = sp.csc_array(program.matrix)
     restricted = _Restricted(program, matrix, cols)
@@ -239,20 +281,31 @@ def _restricted_mip(program: LinearProgram, integer: np.ndarray, cols: np.ndarra
     info = h.getInfo()
     seconds = time.perf_counter() - start
     if status == highspy.HighsModelStatus.kInfeasible:
-        return SolverResult(ResultStatus.INFEASIBLE, None, -np.inf, -np.inf, np.inf, seconds,
-                            "mip", None)
+        return SolverResult(
+            ResultStatus.INFEASIBLE, None, -np.inf, -np.inf, np.inf, seconds, "mip", None
+        )
     if info.primal_solution_status != 2:  # no feasible solution (kSolutionStatusFeasible = 2)
-        return SolverResult(ResultStatus.NO_SOLUTION, None, -np.inf, np.inf, np.inf, seconds,
-                            "mip", None)
+        return SolverResult(
+            ResultStatus.NO_SOLUTION, None, -np.inf, np.inf, np.inf, seconds, "mip", None
+        )
     x = np.zeros(len(integer))
     x[cols] = _clean(np.asarray(h.getSolution().col_value), sub_integer)
     objective = float(program.cost @ x)
     if status == highspy.HighsModelStatus.kOptimal:
-        return SolverResult(ResultStatus.OPTIMAL, x, objective, objective, 0.0, seconds, "mip",
-                            None)
+        return SolverResult(
+            ResultStatus.OPTIMAL, x, objective, objective, 0.0, seconds, "mip", None
+        )
     bound = max(float(info.mip_dual_bound), objective)
-    return SolverResult(ResultStatus.TIME_LIMIT, x, objective, bound,
-                        relative_gap(objective, bound), seconds, "mip", None)
+    return SolverResult(
+        ResultStatus.TIME_LIMIT,
+        x,
+        objective,
+        bound,
+        relative_gap(objective, bound),
+        seconds,
+        "mip",
+        None,
+    )
 
 
 class _Restricted:
@@ -302,13 +355,20 @@ def _pass_lp(h: highspy.Highs, program: LinearProgram) -> None:
     h.passModel(lp)
 
 
-def _add_columns(h: highspy.Highs, program: LinearProgram, matrix: sp.csc_array,
-                 cols: np.ndarray) -> None:
+def _add_columns(
+    h: highspy.Highs, program: LinearProgram, matrix: sp.csc_array, cols: np.ndarray
+) -> None:
     block = matrix[:, cols]
-    h.addCols(len(cols), np.asarray(program.cost, float)[cols], np.zeros(len(cols)),
-              np.asarray(program.col_upper, float)[cols], block.nnz,
-              block.indptr[:-1].astype(np.int32), block.indices.astype(np.int32),
-              block.data.astype(float))
+    h.addCols(
+        len(cols),
+        np.asarray(program.cost, float)[cols],
+        np.zeros(len(cols)),
+        np.asarray(program.col_upper, float)[cols],
+        block.nnz,
+        block.indptr[:-1].astype(np.int32),
+        block.indices.astype(np.int32),
+        block.data.astype(float),
+    )
 
 
 def _is_integral(x: np.ndarray, integer: np.ndarray) -> bool:
@@ -325,9 +385,16 @@ def _clean(x: np.ndarray, integer: np.ndarray) -> np.ndarray:
 def _empty_result(program: LinearProgram, start: float) -> SolverResult:
     feasible = bool(np.all(program.row_lower <= 1e-9) and np.all(program.row_upper >= -1e-9))
     status = ResultStatus.OPTIMAL if feasible else ResultStatus.INFEASIBLE
-    return SolverResult(status, np.zeros(0) if feasible else None, 0.0, 0.0, 0.0,
-                        time.perf_counter() - start, "lp-integral",
-                        np.zeros(len(program.row_lower)))
+    return SolverResult(
+        status,
+        np.zeros(0) if feasible else None,
+        0.0,
+        0.0,
+        0.0,
+        time.perf_counter() - start,
+        "lp-integral",
+        np.zeros(len(program.row_lower)),
+    )
 
 
 _PULP_STATUS = {
@@ -346,8 +413,15 @@ def solve_pulp(model, *, time_limit: float | None = None, relax: bool = False) -
     """
     import pulp
 
-    solver = pulp.HiGHS(mip=not relax, msg=False, timeLimit=time_limit, gapRel=0.0,
-                        gapAbs=1e-9, threads=1, random_seed=0)
+    solver = pulp.HiGHS(
+        mip=not relax,
+        msg=False,
+        timeLimit=time_limit,
+        gapRel=0.0,
+        gapAbs=1e-9,
+        threads=1,
+        random_seed=0,
+    )
     start = time.perf_counter()
     stats = model.problem.solve(solver)
     seconds = time.perf_counter() - start
@@ -355,8 +429,9 @@ def solve_pulp(model, *, time_limit: float | None = None, relax: bool = False) -
     if status is ResultStatus.INFEASIBLE:
         return SolverResult(status, None, -np.inf, -np.inf, np.inf, seconds, "pulp-mip", None)
     if not stats.has_solution:
-        return SolverResult(ResultStatus.NO_SOLUTION, None, -np.inf, np.inf, np.inf, seconds,
-                            "pulp-mip", None)
+        return SolverResult(
+            ResultStatus.NO_SOLUTION, None, -np.inf, np.inf, np.inf, seconds, "pulp-mip", None
+        )
     x = np.array([v.varValue for v in model.variables], dtype=float)
     integer = np.full(len(x), not relax)
     x = _clean(x, integer)
@@ -366,7 +441,18 @@ def solve_pulp(model, *, time_limit: float | None = None, relax: bool = False) -
     else:
         status = ResultStatus.TIME_LIMIT
         bound = max(objective, float(stats.best_bound)) if stats.best_bound is not None else np.inf
-    row_dual = (np.array([c.pi for c in model.constraints], float)
-                if relax and status is ResultStatus.OPTIMAL else None)
-    return SolverResult(status, x, objective, bound, relative_gap(objective, bound), seconds,
-                        "pulp-lp" if relax else "pulp-mip", row_dual)
+    row_dual = (
+        np.array([c.pi for c in model.constraints], float)
+        if relax and status is ResultStatus.OPTIMAL
+        else None
+    )
+    return SolverResult(
+        status,
+        x,
+        objective,
+        bound,
+        relative_gap(objective, bound),
+        seconds,
+        "pulp-lp" if relax else "pulp-mip",
+        row_dual,
+    )

@@ -7,12 +7,12 @@ from optimize import AllocationProblem, Candidates, Eligibility, Mobility, Posts
 from optimize.eligibility import eligible_pairs, relieved_candidates
 
 
-def _one_post_problem(rules=Rules(), **cand):
+def _one_post_problem(rules=None, **cand):
     base = dict(unit=[0], rank=[2], age=[40], years_in_grade=[3.0], score=[1.0])
     base.update(cand)
     c = Candidates.build(**base)
     p = Posts.build(unit=[0], level=[2], min_rank=[2])
-    return AllocationProblem(c, p, RankPools(pool=[0], rank=[3], headroom=[1]), rules)
+    return AllocationProblem(c, p, RankPools(pool=[0], rank=[3], headroom=[1]), rules or Rules())
 
 
 def _post_eligible(problem):
@@ -55,8 +55,9 @@ def test_min_years_rank_by_rank_promoted_into():
 
 def test_within_unit_mobility():
     rules = Rules(eligibility=Eligibility(mobility=Mobility.WITHIN_UNIT))
-    c = Candidates.build(unit=[0, 1], rank=[2, 2], age=[40, 40], years_in_grade=[3, 3],
-                         score=[1, 1])
+    c = Candidates.build(
+        unit=[0, 1], rank=[2, 2], age=[40, 40], years_in_grade=[3, 3], score=[1, 1]
+    )
     p = Posts.build(unit=[1], level=[1], min_rank=[0])
     problem = AllocationProblem(c, p, RankPools(pool=[0], rank=[9], headroom=[0]), rules)
     pairs = eligible_pairs(problem)
@@ -65,8 +66,14 @@ def test_within_unit_mobility():
 
 def test_relief_goes_to_the_top_share_by_score_ties_broken_by_id():
     rules = Rules(eligibility=Eligibility(min_years_relief=1.0, relief_top_share=0.4))
-    c = Candidates.build(id=["e", "d", "c", "b", "a"], unit=[0] * 5, rank=[2] * 5, age=[30] * 5,
-                         years_in_grade=[1.2] * 5, score=[5, 9, 7, 9, 1])
+    c = Candidates.build(
+        id=["e", "d", "c", "b", "a"],
+        unit=[0] * 5,
+        rank=[2] * 5,
+        age=[30] * 5,
+        years_in_grade=[1.2] * 5,
+        score=[5, 9, 7, 9, 1],
+    )
     p = Posts.build(unit=[0], level=[2], min_rank=[2])
     problem = AllocationProblem(c, p, RankPools(pool=[0], rank=[9], headroom=[0]), rules)
     relieved = relieved_candidates(problem)
@@ -79,19 +86,29 @@ def test_relief_goes_to_the_top_share_by_score_ties_broken_by_id():
 def test_pairs_are_sorted_and_unique_on_a_random_instance():
     rng = np.random.default_rng(0)
     n = 500
-    c = Candidates.build(unit=rng.integers(0, 5, n), rank=rng.integers(0, 4, n),
-                         age=rng.integers(25, 60, n), years_in_grade=rng.uniform(0, 5, n),
-                         score=rng.uniform(0, 10, n), post_level=rng.integers(0, 2, n))
-    p = Posts.build(unit=rng.integers(0, 5, 30), level=rng.integers(1, 4, 30),
-                    min_rank=rng.integers(0, 4, 30))
+    c = Candidates.build(
+        unit=rng.integers(0, 5, n),
+        rank=rng.integers(0, 4, n),
+        age=rng.integers(25, 60, n),
+        years_in_grade=rng.uniform(0, 5, n),
+        score=rng.uniform(0, 10, n),
+        post_level=rng.integers(0, 2, n),
+    )
+    p = Posts.build(
+        unit=rng.integers(0, 5, 30), level=rng.integers(1, 4, 30), min_rank=rng.integers(0, 4, 30)
+    )
     problem = AllocationProblem(c, p, RankPools(pool=[0], rank=[1], headroom=[1]))
     pairs = eligible_pairs(problem)
     keys = pairs.post_candidate * 1000 + pairs.post_post
     assert np.all(np.diff(keys) > 0)
     # brute force over all pairs with the raw rules
     expected = [
-        (i, j) for i in range(n) for j in range(30)
-        if c.rank[i] >= p.min_rank[j] and c.post_level[i] < p.level[j]
+        (i, j)
+        for i in range(n)
+        for j in range(30)
+        if c.rank[i] >= p.min_rank[j]
+        and c.post_level[i] < p.level[j]
         and c.years_in_grade[i] >= {1: 2.0, 2: 2.0, 3: 2.0}[int(p.level[j])]
     ]
-    assert list(zip(pairs.post_candidate.tolist(), pairs.post_post.tolist())) == expected
+    found = zip(pairs.post_candidate.tolist(), pairs.post_post.tolist(), strict=True)
+    assert list(found) == expected

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from optimize import (
-    AllocationProblem, Candidates, Eligibility, Posts, RankPools, Rules, Targets, allocate,
+    AllocationProblem,
+    Candidates,
+    Eligibility,
+    Posts,
+    RankPools,
+    Rules,
+    Targets,
+    allocate,
 )
 
 
@@ -15,8 +22,14 @@ def _by_family(proposal, family):
 
 
 def test_runner_up_and_margin_per_post():
-    c = Candidates.build(id=["A", "B", "C"], unit=[0, 0, 0], rank=[1, 1, 1], age=[30, 40, 50],
-                         years_in_grade=[3, 3, 3], score=[10, 7, 4])
+    c = Candidates.build(
+        id=["A", "B", "C"],
+        unit=[0, 0, 0],
+        rank=[1, 1, 1],
+        age=[30, 40, 50],
+        years_in_grade=[3, 3, 3],
+        score=[10, 7, 4],
+    )
     p = Posts.build(id=["P"], unit=[0], level=[1], min_rank=[1])
     proposal = allocate(AllocationProblem(c, p, RankPools(pool=[0], rank=[9], headroom=[0])))
     (outcome,) = proposal.explanation.posts
@@ -27,8 +40,13 @@ def test_runner_up_and_margin_per_post():
 
 def test_left_out_reasons_name_the_rule_the_quota_and_the_winner():
     c = Candidates.build(
-        id=["A", "B", "C", "D"], unit=[0, 0, 0, 0], rank=[1, 1, 0, 1], age=[30, 40, 50, 33],
-        years_in_grade=[3, 3, 0.5, 3], score=[10, 9, 8, 7], blocked=[0, 0, 0, 1],
+        id=["A", "B", "C", "D"],
+        unit=[0, 0, 0, 0],
+        rank=[1, 1, 0, 1],
+        age=[30, 40, 50, 33],
+        years_in_grade=[3, 3, 0.5, 3],
+        score=[10, 9, 8, 7],
+        blocked=[0, 0, 0, 1],
     )
     p = Posts.build(id=["P"], unit=[0], level=[1], min_rank=[1])
     q = RankPools(pool=[0, 0], rank=[1, 2], headroom=[1, 0])
@@ -46,8 +64,14 @@ def test_left_out_reasons_name_the_rule_the_quota_and_the_winner():
 
 
 def test_quota_full_reason_names_the_lowest_promoted():
-    c = Candidates.build(id=["A", "B", "C"], unit=[0, 0, 0], rank=[0, 0, 0], age=[30, 30, 30],
-                         years_in_grade=[3, 3, 3], score=[10, 7, 4])
+    c = Candidates.build(
+        id=["A", "B", "C"],
+        unit=[0, 0, 0],
+        rank=[0, 0, 0],
+        age=[30, 30, 30],
+        years_in_grade=[3, 3, 3],
+        score=[10, 7, 4],
+    )
     q = RankPools(pool=[0], rank=[1], headroom=[2])
     p = Posts.build(unit=[0], level=[1], min_rank=[5])
     proposal = allocate(AllocationProblem(c, p, q))
@@ -59,8 +83,9 @@ def test_quota_full_reason_names_the_lowest_promoted():
 def test_pool_price_lies_between_the_re_solved_marginal_values(headroom):
     # The LP dual of a degenerate assignment is any value between the gain of one more slot
     # and the loss of one slot fewer; check it against re-solves of the integer program.
-    c = Candidates.build(unit=[0] * 4, rank=[0] * 4, age=[30] * 4, years_in_grade=[3] * 4,
-                         score=[10, 7, 5, 2])
+    c = Candidates.build(
+        unit=[0] * 4, rank=[0] * 4, age=[30] * 4, years_in_grade=[3] * 4, score=[10, 7, 5, 2]
+    )
     p = Posts.build(unit=[0], level=[1], min_rank=[5])
 
     def solve(h):
@@ -84,8 +109,13 @@ def test_slack_pool_has_zero_price():
 
 
 def test_binding_share_rule_has_a_positive_price_and_a_per_point_value():
-    c = Candidates.build(unit=[0, 0, 0, 0], rank=[1, 1, 1, 1], age=[50, 51, 30, 31],
-                         years_in_grade=[3] * 4, score=[10, 9, 2, 1])
+    c = Candidates.build(
+        unit=[0, 0, 0, 0],
+        rank=[1, 1, 1, 1],
+        age=[50, 51, 30, 31],
+        years_in_grade=[3] * 4,
+        score=[10, 9, 2, 1],
+    )
     p = Posts.build(unit=[0, 0], level=[1, 1], min_rank=[1, 1])
     pools = RankPools(pool=[0], rank=[9], headroom=[0])
     binding = allocate(AllocationProblem(c, p, pools, Rules(targets=Targets(young_share_min=0.5))))
@@ -100,8 +130,9 @@ def test_binding_share_rule_has_a_positive_price_and_a_per_point_value():
 def test_explanation_can_be_skipped_for_speed():
     c = Candidates.build(unit=[0], rank=[0], age=[30], years_in_grade=[3], score=[10])
     p = Posts.build(unit=[0], level=[1], min_rank=[0])
-    proposal = allocate(AllocationProblem(c, p, RankPools(pool=[0], rank=[1], headroom=[1])),
-                        explain=False)
+    proposal = allocate(
+        AllocationProblem(c, p, RankPools(pool=[0], rank=[1], headroom=[1])), explain=False
+    )
     assert proposal.prices == () and proposal.explanation.posts == ()
     assert len(proposal.moves) == 1
 

@@ -13,13 +13,19 @@ from optimize.solve import ResultStatus, solve_program
 def _problem(n_cand, n_posts, seed, **targets):
     rng = np.random.default_rng(seed)
     c = Candidates.build(
-        unit=rng.integers(0, 3, n_cand), rank=rng.integers(0, 3, n_cand),
-        age=rng.integers(25, 58, n_cand), years_in_grade=rng.uniform(0, 6, n_cand),
-        score=rng.uniform(0, 100, n_cand), frontline=rng.random(n_cand) < 0.4,
+        unit=rng.integers(0, 3, n_cand),
+        rank=rng.integers(0, 3, n_cand),
+        age=rng.integers(25, 58, n_cand),
+        years_in_grade=rng.uniform(0, 6, n_cand),
+        score=rng.uniform(0, 100, n_cand),
+        frontline=rng.random(n_cand) < 0.4,
         pool=rng.integers(0, 2, n_cand),
     )
-    p = Posts.build(unit=rng.integers(0, 3, n_posts), level=rng.integers(1, 3, n_posts),
-                    min_rank=rng.integers(0, 3, n_posts))
+    p = Posts.build(
+        unit=rng.integers(0, 3, n_posts),
+        level=rng.integers(1, 3, n_posts),
+        min_rank=rng.integers(0, 3, n_posts),
+    )
     q = RankPools(pool=[0, 0, 1, 1], rank=[1, 2, 1, 2], headroom=rng.integers(0, 4, 4))
     return AllocationProblem(c, p, q, Rules(targets=Targets(**targets)))
 
@@ -27,8 +33,9 @@ def _problem(n_cand, n_posts, seed, **targets):
 def test_fractional_relaxation_falls_back_to_mip():
     # One post, a strong older and a weak young candidate, young share 50 %:
     # the LP splits the post half-and-half (value 5.5); the integer optimum is the young one (1).
-    c = Candidates.build(unit=[0, 0], rank=[1, 1], age=[50, 30], years_in_grade=[3, 3],
-                         score=[10, 1])
+    c = Candidates.build(
+        unit=[0, 0], rank=[1, 1], age=[50, 30], years_in_grade=[3, 3], score=[10, 1]
+    )
     p = Posts.build(unit=[0], level=[1], min_rank=[1])
     q = RankPools(pool=[0], rank=[5], headroom=[0])
     problem = AllocationProblem(c, p, q, Rules(targets=Targets(young_share_min=0.5)))
@@ -119,8 +126,9 @@ def test_sifted_integer_optimum_equals_plain_mip(seed):
 def test_seed_that_cannot_meet_a_must_fill_row_falls_back_to_all_columns():
     from optimize.solve import solve_lp
 
-    c = Candidates.build(unit=[0, 0], rank=[1, 1], age=[30, 30], years_in_grade=[3, 3],
-                         score=[5, 4])
+    c = Candidates.build(
+        unit=[0, 0], rank=[1, 1], age=[30, 30], years_in_grade=[3, 3], score=[5, 4]
+    )
     p = Posts.build(unit=[0, 0], level=[1, 1], min_rank=[1, 1], must_fill=[1, 1])
     form = build_formulation(AllocationProblem(c, p, RankPools(pool=[0], rank=[9], headroom=[0])))
     relaxation = dataclasses.replace(form, integer=np.zeros(form.n_cols, bool))
