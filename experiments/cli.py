@@ -113,7 +113,76 @@ def positive_seconds(text: str) -> float:
     return seconds
 
 
-COMMANDS: tuple[Callable[..., None], ...] = (add_allocate_command,)
+def add_run_command(subparsers) -> None:
+    """``youwei run``: one simulation of a scenario, year by year, to an output folder."""
+    parser = subparsers.add_parser(
+        "run",
+        help="simulate a scenario and write its yearly series, cadres and events",
+        description="Run the cadre model on a scenario (a TOML file or a bundled name).",
+    )
+    parser.add_argument("scenario", help="scenario file, or the name of a bundled scenario")
+    parser.add_argument("--years", type=positive_int, metavar="N",
+                        help="years to simulate (default: the scenario's)")
+    parser.add_argument("--seed", type=non_negative_int, metavar="S",
+                        help="root seed (default: the scenario's)")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="output folder (created; a previous run there is replaced)")
+    parser.add_argument("--plot", action="store_true", help="also write PNG figures")
+    parser.set_defaults(handler=handle_run)
+
+
+def handle_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from experiments.run_cmd import run_run
+
+    return run_run(args.scenario, years=args.years, seed=args.seed, out=args.out,
+                   plot=args.plot)
+
+
+def add_scenarios_command(subparsers) -> None:
+    """``youwei scenarios``: the bundled scenario library, one line each."""
+    parser = subparsers.add_parser("scenarios", help="list the bundled scenarios")
+    parser.set_defaults(handler=handle_scenarios)
+
+
+def handle_scenarios(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from experiments.scenario_cmd import run_scenarios_list
+
+    return run_scenarios_list()
+
+
+def add_validate_command(subparsers) -> None:
+    """``youwei validate``: check a scenario file without running it."""
+    parser = subparsers.add_parser("validate", help="check a scenario file without running it")
+    parser.add_argument("scenario", type=Path, help="scenario TOML file")
+    parser.set_defaults(handler=handle_validate)
+
+
+def handle_validate(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from experiments.scenario_cmd import run_validate
+
+    return run_validate(args.scenario)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return int(text)
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return int(text)
+
+
+COMMANDS: tuple[Callable[..., None], ...] = (
+    add_allocate_command,
+    add_run_command,
+    add_scenarios_command,
+    add_validate_command,
+)
 
 
 if __name__ == "__main__":
