@@ -16,6 +16,9 @@ rewritten names can collide). When the sanitised names are not unique, or are
 longer than ``MAX_NAME_LENGTH``, indices are used instead (``x_<i>_<j>``,
 ``z_<i>_<k>``, ``one_move_<i>``, ``post_<j>``, ``pool_<k>``, ``outflow_<u>``).
 
+Only ``optimize.solve`` talks to the solver: ``optimize.solve.solve_pulp(model)``
+solves this model with ``pulp.HiGHS``.
+
 Maximise
 
 .. math::
@@ -29,7 +32,6 @@ subject to one ``add_<family>_constraints`` function per family (see
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -383,70 +385,6 @@ def build_pulp_model(problem: AllocationProblem, pairs: EligiblePairs | None = N
         add(prob, problem, pairs, variables, labels) for add in CONSTRAINT_BUILDERS
     )
     return PulpModel(prob, variables, families, pairs, cost)
-
-
-_STATUS = {
-    pulp.LpSolveStatus.Optimal: "optimal",
-    pulp.LpSolveStatus.TimeLimit: "time_limit",
-    pulp.LpSolveStatus.Infeasible: "infeasible",
-    pulp.LpSolveStatus.Unbounded: "unbounded",
-}
-
-
-def solve_pulp_model(model: PulpModel, *, time_limit: float | None = None, relax: bool = False,
-                     gap_rel: float = 0.0) -> tuple[np.ndarray, dict]:
-    """Solve ``model`` with HiGHS in-process (``pulp.HiGHS``).
-
-    Parameters
-    ----------
-    model : PulpModel
-    time_limit : float, optional
-        Seconds; no limit when omitted.
-    relax : bool
-        Solve the LP relaxation (binaries as ``[0, 1]``) instead of the integer program.
-    gap_rel : float
-        Relative MIP gap at which HiGHS stops; 0 (with an absolute gap of 1e-9)
-        proves optimality, as the fast path does (HiGHS's own default is 1e-4).
-
-    Returns
-    -------
-    values : (n_cols,) float
-        Column values in column order; NaN when no solution came back.
-    info : dict
-        ``status`` ("optimal", "time_limit", "infeasible", "unbounded" or "failed"),
-        ``has_solution`` (bool), ``objective`` and ``bound`` (float, NaN if unknown;
-        the bound equals the objective for an optimal LP),
-        ``gap = (bound - objective) / max(1, |objective|)``, ``seconds`` (wall time
-        of build-to-solver plus solve), ``row_dual`` ((n_rows,) float, d objective /
-        d right-hand side, rows in ``model.constraints`` order; LP only, else None)
-        and ``col_dual`` ((n_cols,) float reduced costs; LP only, else None).
-    """
-    # Same options as the fast path: one thread and a fixed seed make the
-    # chosen optimum among ties reproducible.
-    solver = pulp.HiGHS(mip=not relax, msg=False, timeLimit=time_limit, gapRel=gap_rel,
-                        gapAbs=1e-9, threads=1, random_seed=0)
-    start = time.perf_counter()
-    stats = model.problem.solve(solver)
-    seconds = time.perf_counter() - start
-    status = _STATUS.get(stats.status, "failed")
-    values = np.full(model.n_cols, np.nan)
-    objective = bound = np.nan
-    if stats.has_solution:
-        values = np.array([v.varValue for v in model.variables], dtype=float)
-        objective = float(stats.objective)
-        bound = objective if relax or stats.best_bound is None else float(stats.best_bound)
-    lp_optimal = relax and status == "optimal"
-    info = {
-        "status": status,
-        "has_solution": bool(stats.has_solution),
-        "objective": objective,
-        "bound": bound,
-        "gap": (bound - objective) / max(1.0, abs(objective)) if stats.has_solution else np.nan,
-        "seconds": seconds,
-        "row_dual": np.array([c.pi for c in model.constraints], float) if lp_optimal else None,
-        "col_dual": np.array([v.dj for v in model.variables], float) if lp_optimal else None,
-    }
-    return values, info
 
 
 def write_lp(model: PulpModel, path: str | Path) -> Path:

@@ -12,7 +12,9 @@ from scipy.optimize import linear_sum_assignment
 
 import optimize
 from experiments.orlib import OrlibFormatError, assignment_problem, read_assignment
-from optimize.pulp_model import build_pulp_model, solve_pulp_model
+from optimize.proposal import Backend
+from optimize.pulp_model import build_pulp_model
+from optimize.solve import ResultStatus, solve_pulp
 
 ASSIGN100 = Path(__file__).parent / "data" / "assign100.txt"
 ASSIGN100_MIN_COST = 305
@@ -62,15 +64,16 @@ def test_assignment_problem_makes_every_pair_eligible_and_no_rank_moves():
 def test_hand_assignment_through_pulp(tmp_path):
     problem = assignment_problem(read_assignment(_write_orlib(HAND_COST, tmp_path / "a.txt")))
     model = build_pulp_model(problem)
-    x, info = solve_pulp_model(model)
-    assert info["status"] == "optimal"
-    assert info["objective"] == pytest.approx(-HAND_MIN_COST)
-    assert _pairs_of(problem, x, model.pairs) == HAND_ASSIGNMENT
+    result = solve_pulp(model)
+    assert result.status is ResultStatus.OPTIMAL
+    assert result.objective == pytest.approx(-HAND_MIN_COST)
+    assert _pairs_of(problem, result.x, model.pairs) == HAND_ASSIGNMENT
 
 
-def test_hand_assignment_through_the_fast_path():
+@pytest.mark.parametrize("backend", list(Backend))
+def test_hand_assignment_through_allocate(backend):
     problem = assignment_problem(HAND_COST)
-    proposal = optimize.allocate(problem)
+    proposal = optimize.allocate(problem, backend=backend)
     assert proposal.status is optimize.SolveStatus.OPTIMAL
     assert proposal.objective == pytest.approx(-HAND_MIN_COST)
     got = dict(zip(problem.candidates.id[proposal.moves.candidate].tolist(),
@@ -99,10 +102,10 @@ def test_assign100_fast_path(assign100):
 
 def test_assign100_pulp_backend(assign100):
     model = build_pulp_model(assign100)
-    x, info = solve_pulp_model(model)
-    assert info["status"] == "optimal"
-    assert info["objective"] == pytest.approx(-ASSIGN100_MIN_COST)
-    assert info["gap"] == 0.0
-    chosen = np.flatnonzero(x > 0.5)
+    result = solve_pulp(model)
+    assert result.status is ResultStatus.OPTIMAL
+    assert result.objective == pytest.approx(-ASSIGN100_MIN_COST)
+    assert result.gap == 0.0
+    chosen = np.flatnonzero(result.x > 0.5)
     assert len(chosen) == 100
     assert len(set(model.pairs.post_post[chosen].tolist())) == 100

@@ -18,8 +18,9 @@ import scipy.sparse as sp
 
 from optimize.formulation import RowFamily, build_formulation
 from optimize.problem import AllocationProblem, Candidates, Fit, Posts, RankPools
-from optimize.pulp_model import build_pulp_model, solve_pulp_model, write_lp, write_mps
+from optimize.pulp_model import build_pulp_model, write_lp, write_mps
 from optimize.rules import Eligibility, Limits, Mobility, Rules, Targets
+from optimize.solve import ResultStatus, solve_pulp
 
 LEGAL_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 NO_YEARS = Eligibility(min_years_post={})
@@ -78,9 +79,9 @@ def allocation(problem: AllocationProblem, model, x: np.ndarray) -> dict[str, st
 def solve(instance: Instance) -> tuple[dict[str, str], float]:
     problem = instance.problem()
     model = build_pulp_model(problem)
-    x, info = solve_pulp_model(model)
-    assert info["status"] == "optimal"
-    return allocation(problem, model, x), info["objective"]
+    result = solve_pulp(model)
+    assert result.status is ResultStatus.OPTIMAL
+    return allocation(problem, model, result.x), result.objective
 
 
 # -- plain assignment ----------------------------------------------------------------------
@@ -134,10 +135,10 @@ def test_pool_headroom_binds():
 def test_pool_price_from_the_lp_relaxation():
     # One more slot is worth between D's value (3) and C's (5): the LP dual lies in [3, 5].
     model = build_pulp_model(_pool(2).problem())
-    _, info = solve_pulp_model(model, relax=True)
-    assert info["objective"] == pytest.approx(25.5)
+    relaxation = solve_pulp(model, relax=True)
+    assert relaxation.objective == pytest.approx(25.5)
     pool_row = np.flatnonzero(model.row_family == RowFamily.POOL)[0]
-    assert 3 - 1e-9 <= info["row_dual"][pool_row] <= 5 + 1e-9
+    assert 3 - 1e-9 <= relaxation.row_dual[pool_row] <= 5 + 1e-9
 
 
 # -- young share ---------------------------------------------------------------------------
@@ -248,19 +249,19 @@ def test_must_fill_post_nobody_may_take_is_infeasible():
     instance = Instance(candidates={"A": {"score": 1}},
                         posts={"P1": {"min_rank": 3, "must_fill": True}})
     model = build_pulp_model(instance.problem())
-    x, info = solve_pulp_model(model)
-    assert info["status"] == "infeasible"
-    assert not info["has_solution"]
-    assert np.isnan(x).all() and len(x) == model.n_cols
+    result = solve_pulp(model)
+    assert result.status is ResultStatus.INFEASIBLE
+    assert result.x is None
 
 
 def test_no_eligible_pair_gives_an_empty_optimal_model():
     instance = Instance(candidates={"A": {"score": 1}}, posts={"P1": {"min_rank": 3}}, pools=[])
     model = build_pulp_model(instance.problem())
-    x, info = solve_pulp_model(model)
+    result = solve_pulp(model)
     assert model.n_cols == 0
     assert [c.name for c in model.constraints] == ["post_p1"]
-    assert info["status"] == "optimal" and info["objective"] == 0.0 and x.shape == (0,)
+    assert result.status is ResultStatus.OPTIMAL
+    assert result.objective == 0.0 and result.x.shape == (0,)
 
 
 # -- the same program as optimize.formulation ------------------------------------------------
@@ -374,25 +375,25 @@ def _highs_optimum(path) -> float:
 @pytest.mark.parametrize("name", ["plain", "young", "outflow", "all_rules"])
 def test_lp_file_parses_back_with_the_same_optimum(name, tmp_path):
     model = build_pulp_model(ALL_INSTANCES[name].problem())
-    _, info = solve_pulp_model(model)
+    optimum = solve_pulp(model).objective
     path = write_lp(model, tmp_path / "model.lp")
     text = path.read_text()
     assert text.splitlines()[1] == "Maximize"
     assert all(f"{c.name}:" in text for c in model.constraints)
-    assert _highs_optimum(path) == pytest.approx(info["objective"])
+    assert _highs_optimum(path) == pytest.approx(optimum)
 
 
 @pytest.mark.parametrize("name", ["plain", "young", "outflow", "all_rules"])
 def test_mps_file_parses_back_with_the_same_optimum(name, tmp_path):
     model = build_pulp_model(ALL_INSTANCES[name].problem())
-    x, info = solve_pulp_model(model)
+    result = solve_pulp(model)
     path = write_mps(model, tmp_path / "model.mps")
     variables, read = pulp.LpProblem.fromMPS(str(path), sense=pulp.LpMaximize)
     assert set(variables) == {v.name for v in model.variables}
     assert len(read.constraints()) == model.n_rows
     stats = read.solve(pulp.HiGHS(msg=False, gapRel=0.0))
-    assert stats.objective == pytest.approx(info["objective"])
+    assert stats.objective == pytest.approx(result.objective)
     # pulp writes a maximisation to MPS as the minimisation of the negated objective
-    assert _highs_optimum(path) == pytest.approx(-info["objective"])
-    chosen = {v.name for v, value in zip(model.variables, x, strict=True) if value > 0.5}
+    assert _highs_optimum(path) == pytest.approx(-result.objective)
+    chosen = {v.name for v, value in zip(model.variables, result.x, strict=True) if value > 0.5}
     assert {n for n, v in variables.items() if v.value() > 0.5} == chosen

@@ -1,0 +1,359 @@
+"""Simulation benchmark: our vectorised phases against a naive object-per-agent Mesa model.
+
+    python benchmarks/simulation.py [--quick] [--seed N]
+
+Two measurements, each against a baseline or target measured in the same run,
+with the process pinned to one CPU core:
+
+(a) Behaviour phases 1-5 of MODEL.md section 2 (choose effort, work, errors,
+    accountability with discipline, assessment; allocation and the other phases
+    excluded), in cadre-years per second, at about 1,000 / 10,000 / 100,000
+    cadres (the ``ordos`` world scaled by its unit counts). Ours is the sequence
+    of phase functions exactly as ``CadreModel.step`` calls them
+    (``choose_effort`` ... ``assess``, then the state update), on a population
+    from ``sim.generate``; the baseline is ``benchmarks/naive_mesa.py``, one
+    ``mesa.Agent`` per cadre started from the same population. Setup (building
+    the population, creating the agents) is not timed. Each side runs as many
+    years as fit its time budget (at least one), so the naive model at 100,000
+    cadres runs a few years only; rates come from the median year, which other
+    load on the machine disturbs less than the mean. Agreement columns (mean effort after the
+    timed years, errors per 1,000 cadre-years) show that both compute the same
+    behaviour; they agree in distribution, not draw for draw.
+    Target: ours / naive >= 50x at 10,000 cadres.
+(b) A full ``ordos`` run at its calibrated size, 20 years, allocation included:
+    wall time of ``CadreModel(scenario)`` plus 20 ``step()`` calls (best of 3)
+    against the 10 s target, and where the time goes. The breakdown comes from a second,
+    instrumented run: the phase functions ``sim.model`` calls (and the
+    DataCollector's ``collect`` and the event log) are wrapped in
+    ``time.perf_counter`` timers for that run only, grouped as behaviour (phases
+    1-7, 9, 10), allocation (phase 8: the integer program and applying it,
+    rotation), data collection (reporters and event log); "other" is the rest
+    of ``step`` (state bookkeeping). Also the whole ``youwei run ordos --years
+    20`` in process, files included.
+
+``--quick`` shrinks sizes and budgets for a smoke run (its verdicts are not the
+targets' verdicts). Timings depend on the machine; nothing here asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(REPO))
+
+import sim.model  # noqa: E402
+from benchmarks.naive_mesa import naive_model  # noqa: E402
+from scenarios import Scenario, load_scenario  # noqa: E402
+from sim import CadreModel  # noqa: E402
+from sim.assessment import assess  # noqa: E402
+from sim.behaviour import choose_effort, draw_errors, perform  # noqa: E402
+from sim.generate import build_organisation, build_population  # noqa: E402
+from sim.sanctions import apply_discipline, review_errors  # noqa: E402
+from sim.state import Organisation, Population  # noqa: E402
+
+RATIO_TARGET = 50.0
+RATIO_AT = 10_000
+ORDOS_SECONDS = 10.0
+ORDOS_YEARS = 20
+ORDOS_REPEATS = 3
+
+PHASE_GROUPS = {
+    "behaviour (phases 1-7, 9, 10)": (
+        "grow_older", "choose_effort", "perform", "draw_errors", "review_errors",
+        "apply_discipline", "assess", "reward_and_sanction", "choose_exits", "departure_moves",
+        "recruit", "observed_merit_link", "observed_tolerance", "observed_bonus_link", "learn",
+        "subsidy_cost",
+    ),
+    "allocation (phase 8)": ("allocate", "apply_allocation", "rotate", "vacant_posts"),
+    "data collection (reporters, event log)": ("error_batch",),
+}
+"""Functions ``sim.model`` calls by name, by group; ``collect`` and the event log are
+added per instance (see ``phase_timers``)."""
+DATA_GROUP = "data collection (reporters, event log)"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Sizes and time budgets of one run (full or ``--quick``)."""
+
+    cadres: tuple[int, ...]
+    ours_budget: float  # seconds of timed years per measurement
+    naive_budget: float
+    ordos_years: int
+
+
+FULL = Sizes((1_000, 10_000, 100_000), 2.0, 7.0, ORDOS_YEARS)
+QUICK = Sizes((1_000, 10_000), 0.3, 1.0, 5)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One timed run of the behaviour phases."""
+
+    cadres: int
+    year_seconds: tuple[float, ...]  # wall time of each timed year
+    mean_effort: float
+    errors_per_1000: float
+
+    @property
+    def years(self) -> int:
+        return len(self.year_seconds)
+
+    @property
+    def median_seconds(self) -> float:
+        return statistics.median(self.year_seconds)
+
+    @property
+    def rate(self) -> float:
+        """Cadre-years per second, from the median year (robust to other load on the machine)."""
+        return self.cadres / self.median_seconds
+
+
+# -- setup ------------------------------------------------------------------------------------
+def pin_one_core() -> str:
+    """Pin this process to one CPU (the lowest it may use); describe the result."""
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned (no sched_setaffinity on this platform)"
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return f"pinned to CPU {cpu}"
+
+
+def scaled(scenario: Scenario, cadres: int) -> Scenario:
+    """``scenario`` with its unit counts scaled so the establishment is about ``cadres``."""
+    o = scenario.organisation
+    groups = {"organs": o.organs, "frontline": o.frontline, "key_projects": o.key_projects}
+    total = sum(g.count * g.establishment for g in groups.values())
+    factor = cadres / total
+    update = {name: g.model_copy(update={"count": max(1, round(g.count * factor))})
+              for name, g in groups.items()}
+    return scenario.model_copy(update={"organisation": o.model_copy(update=update)})
+
+
+def initial_state(scenario: Scenario, seed: int) -> tuple[Organisation, Population]:
+    organisation = build_organisation(scenario)
+    population = build_population(organisation, scenario, np.random.default_rng(seed))
+    return organisation, population
+
+
+# -- (a) behaviour phases ---------------------------------------------------------------------
+def behaviour_year(pop: Population, org: Organisation, s: Scenario, flagged: np.ndarray,
+                   rng: np.random.Generator, year: int) -> tuple[Population, int]:
+    """Phases 1-5 exactly as ``CadreModel.step`` runs them; returns the population and
+    the number of errors."""
+    policy = s.policy
+    pop = replace(pop, effort=choose_effort(pop, org, s, flagged, rng))
+    performance = perform(pop, org, s.behaviour, rng)
+    errors = draw_errors(pop, org, s.behaviour, rng)
+    review = review_errors(errors, policy.tolerance, policy.discipline, rng)
+    pop, _ = apply_discipline(pop, review, policy.discipline, year)
+    assessment = assess(pop, performance, org, policy, s.population.young_age_max, rng)
+    pop = replace(pop, merit=assessment.merit, last_score=assessment.score,
+                  low_years=assessment.low_years, reserve=assessment.reserve)
+    return pop, int(np.count_nonzero(errors.occurred))
+
+
+def time_years(step: Callable[[int], None], budget: float) -> tuple[float, ...]:
+    """Call ``step(year)`` for years 1, 2, ... until ``budget`` seconds have passed
+    (at least one year); return each year's wall time."""
+    seconds, began, year = [], time.perf_counter(), 0
+    while not seconds or time.perf_counter() - began < budget:
+        year += 1
+        start = time.perf_counter()
+        step(year)
+        seconds.append(time.perf_counter() - start)
+    return tuple(seconds)
+
+
+def measure_ours(scenario: Scenario, seed: int, budget: float) -> Measure:
+    org, start = initial_state(scenario, seed)
+    flagged = np.zeros(org.n_units, bool)
+    rng = np.random.default_rng(seed)
+    state = {"pop": start, "errors": 0}
+
+    def step(year: int) -> None:
+        state["pop"], count = behaviour_year(state["pop"], org, scenario, flagged, rng, year)
+        state["errors"] += count
+
+    step(1)  # warm up caches and lazy imports (not timed, not counted)
+    state.update(pop=start, errors=0)
+    seconds = time_years(step, budget)
+    n = len(start)
+    return Measure(n, seconds, float(state["pop"].effort.mean()),
+                   1000 * state["errors"] / (n * len(seconds)))
+
+
+def measure_naive(scenario: Scenario, seed: int, budget: float) -> Measure:
+    org, start = initial_state(scenario, seed)
+    model = naive_model(scenario, org, start, seed)
+    seconds = time_years(lambda year: model.step(), budget)
+    n = len(start)
+    return Measure(n, seconds, model.mean_effort(), 1000 * model.errors / (n * len(seconds)))
+
+
+# -- (b) the full ordos run -------------------------------------------------------------------
+def timed(function: Callable, group: str, totals: dict[str, float]) -> Callable:
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        began = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            totals[group] += time.perf_counter() - began
+    return wrapper
+
+
+@contextlib.contextmanager
+def phase_timers(model: CadreModel) -> Iterator[dict[str, float]]:
+    """Time the phase functions ``sim.model`` calls, grouped (``PHASE_GROUPS``).
+
+    Wraps the module-level names ``CadreModel.step`` looks up at call time, and
+    this model's ``datacollector.collect`` and event-log methods; restores the
+    module on exit. Raises AttributeError if ``sim.model`` no longer calls a
+    listed function by that name (the breakdown would be silently wrong).
+    """
+    totals: dict[str, float] = defaultdict(float)
+    originals = {}
+    try:
+        for group, names in PHASE_GROUPS.items():
+            for name in names:
+                originals[name] = getattr(sim.model, name)
+                setattr(sim.model, name, timed(originals[name], group, totals))
+        model.datacollector.collect = timed(model.datacollector.collect, DATA_GROUP, totals)
+        model.events.add_errors = timed(model.events.add_errors, DATA_GROUP, totals)
+        model.events.add_moves = timed(model.events.add_moves, DATA_GROUP, totals)
+        yield totals
+    finally:
+        for name, function in originals.items():
+            setattr(sim.model, name, function)
+
+
+def run_ordos(years: int, seed: int) -> dict[str, float]:
+    scenario = load_scenario("ordos").model_copy(update={"years": years, "seed": seed})
+
+    plain = None
+    for _ in range(ORDOS_REPEATS):  # best of a few: other load only ever adds time
+        began = time.perf_counter()
+        model = CadreModel(scenario, rng=seed)
+        built = time.perf_counter()
+        for _ in range(years):
+            model.step()
+        run = {"cadres": len(model.population), "build": built - began,
+               "steps": time.perf_counter() - built}
+        if plain is None or run["build"] + run["steps"] < plain["build"] + plain["steps"]:
+            plain = run
+
+    model = CadreModel(scenario, rng=seed)
+    with phase_timers(model) as totals:
+        began = time.perf_counter()
+        for _ in range(years):
+            model.step()
+        steps = time.perf_counter() - began
+    groups = dict(totals)
+    groups["other (step bookkeeping)"] = steps - sum(groups.values())
+
+    from experiments.run_cmd import run_run
+
+    with tempfile.TemporaryDirectory() as folder, open(os.devnull, "w") as devnull:
+        began = time.perf_counter()
+        with contextlib.redirect_stdout(devnull):
+            code = run_run("ordos", years=years, seed=seed, out=Path(folder) / "run", plot=False)
+        command = time.perf_counter() - began
+    if code != 0:
+        raise RuntimeError(f"youwei run ordos exited with {code}")
+    return {**plain, "instrumented_steps": steps, "groups": groups, "command": command}
+
+
+# -- report -----------------------------------------------------------------------------------
+def table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    line = "  ".join("-" * w for w in widths)
+    fmt = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
+                              for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+    return "\n".join([fmt(header), line, *(fmt(r) for r in rows)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, short budgets")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+
+    from importlib.metadata import version
+
+    pinned = pin_one_core()
+    print(f"python {platform.python_version()}, numpy {np.__version__}, mesa {version('mesa')}, "
+          f"highspy {version('highspy')}, {platform.machine()}, {pinned}, "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+          + (" [--quick: verdicts are not the targets' verdicts]" if args.quick else ""))
+
+    print("\n(a) behaviour phases 1-5 (effort, work, errors, accountability, assessment), "
+          "allocation excluded;\n"
+          "cadre-years per second from the median year; 'year' = median wall time of one "
+          "year (years timed)", flush=True)
+    ordos = load_scenario("ordos")
+    rows, ratio_at_target = [], None
+    for cadres in sizes.cadres:
+        scenario = scaled(ordos, cadres)
+        ours = measure_ours(scenario, args.seed, sizes.ours_budget)
+        naive = measure_naive(scenario, args.seed, sizes.naive_budget)
+        ratio = ours.rate / naive.rate
+        if cadres == RATIO_AT:
+            ratio_at_target = ratio
+        rows.append([
+            f"{ours.cadres:,}",
+            f"{ours.rate:,.0f}", f"{ours.median_seconds * 1e3:,.2f} ms ({ours.years} y)",
+            f"{naive.rate:,.0f}", f"{naive.median_seconds * 1e3:,.1f} ms ({naive.years} y)",
+            f"{ratio:,.0f}x",
+            f"{ours.mean_effort:.3f} / {naive.mean_effort:.3f}",
+            f"{ours.errors_per_1000:.1f} / {naive.errors_per_1000:.1f}",
+        ])
+    print(table(["cadres", "ours", "ours year", "naive Mesa", "naive year", "ratio",
+                 "effort ours/naive", "errors/1000 ours/naive"], rows))
+    if ratio_at_target is not None:
+        verdict = "met" if ratio_at_target >= RATIO_TARGET else "NOT met"
+        print(f"target ours/naive >= {RATIO_TARGET:.0f}x at {RATIO_AT:,} cadres: "
+              f"{ratio_at_target:,.0f}x, {verdict}")
+
+    years = sizes.ordos_years
+    print(f"\n(b) full ordos run, {years} years, allocation included, one core")
+    result = run_ordos(years, args.seed)
+    total = result["build"] + result["steps"]
+    print(table([f"measure (best of {ORDOS_REPEATS} runs; the command: one run)", "value"], [
+        ["cadres (calibrated size)", f"{result['cadres']:,}"],
+        ["build (organisation, population)", f"{result['build']:.2f} s"],
+        [f"{years} steps", f"{result['steps']:.2f} s"],
+        ["build + steps", f"{total:.2f} s"],
+        [f"youwei run ordos --years {years} (files written)", f"{result['command']:.2f} s"],
+    ]))
+    verdict = "met" if total <= ORDOS_SECONDS else "NOT met"
+    target_note = "" if years == ORDOS_YEARS else f" (only {years} years: --quick)"
+    print(f"target <= {ORDOS_SECONDS:.0f} s: {total:.2f} s, {verdict}{target_note}")
+    steps = result["instrumented_steps"]
+    print(f"\nwhere the time goes (instrumented run, {steps:.2f} s of steps):")
+    print(table(["group", "seconds", "share"], [
+        [group, f"{seconds:.2f}", f"{seconds / steps:.0%}"]
+        for group, seconds in sorted(result["groups"].items(), key=lambda kv: -kv[1])
+    ]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
