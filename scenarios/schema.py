@@ -130,7 +130,28 @@ class Population(_Block):
 
 
 class Behaviour(_Block):
-    """How cadres respond (uncertain parameters of the world; MODEL.md section 2)."""
+    """How cadres respond (uncertain parameters of the world; MODEL.md section 2).
+
+    Calibration of the defaults (placeholders, chosen so that the stylised facts
+    of MODEL.md section 6 follow from the mechanisms; see
+    ``tests/regression/test_stylised_facts.py``):
+
+    - errors: ``error_base`` 0.01 + ``error_slope`` 0.05 x effort x difficulty gives
+      about 1-8% of cadres with an error a year (2-4% disciplined under the old
+      rules), not the double-digit discipline rates of larger slopes;
+    - ``sanction_cost`` 5: being disciplined (a promotion block, a stigma) costs
+      five times the value of a promotion, so at effort 1 in a town (difficulty
+      1.3) the expected sanction cost of the marginal effort, 5 x 0.05 x 1.3 =
+      0.33, is comparable to public-service motivation (0.3): without tolerance
+      and without a merit link effort falls to about 0.2 (the reverse-punishment
+      trap), with both it stays near 0.9;
+    - priors 0.5: newcomers do not yet know whether merit counts or errors are
+      forgiven; learning (``learning_rate`` 0.3 a year) takes them to what they see;
+    - exits: ``exit_base_rate`` 0.005 x exp(1.5 x low morale), with waiting
+      counted beyond ``patience_years`` 3, gives about 1-4% voluntary exits a
+      year, concentrated among cadres passed over for years: so promotions
+      retain people, and tilting them to the frontline keeps frontline cadres.
+    """
 
     enabled: bool = Field(True, description="False: effort fixed at fixed_effort, no errors")
     fixed_effort: Share = 0.5
@@ -139,21 +160,41 @@ class Behaviour(_Block):
     effort_return: NonNegative = Field(1.0, description="performance per unit effort x difficulty")
     performance_noise: NonNegative = 0.5
     promotion_value: NonNegative = Field(1.0, description="value of a promotion, utility units")
-    promotion_horizon_years: Positive = Field(5.0, description="promotion value fades within it of retirement")
-    sanction_cost: NonNegative = Field(1.5, description="utility loss of being disciplined")
-    error_base: Share = Field(0.02, description="epsilon_0: errors with no effort")
-    error_slope: Share = Field(0.15, description="epsilon_1: errors per unit effort x difficulty")
+    promotion_horizon_years: Positive = Field(
+        5.0, description="promotion value fades within it of retirement")
+    sanction_cost: NonNegative = Field(5.0, description="utility loss of being disciplined")
+    error_base: Share = Field(0.01, description="epsilon_0: errors with no effort")
+    error_slope: Share = Field(0.05, description="epsilon_1: errors per unit effort x difficulty")
     detection: Share = Field(0.6, description="P(self-serving error detected)")
     honest_detection: Share = Field(1.0, description="P(honest error detected)")
     learning_rate: Share = Field(0.3, description="belief update speed per year")
-    exit_base_rate: Share = Field(0.01, description="voluntary exit rate at neutral morale")
-    exit_morale_slope: NonNegative = Field(1.0, description="exit rate multiplier per unit of low morale")
+    exit_base_rate: Share = Field(0.005, description="voluntary exit rate at neutral morale")
+    exit_morale_slope: NonNegative = Field(
+        1.5, description="exit rate multiplier per unit of low morale")
     transfer: float = Field(1.0, ge=0, le=1,
                             description="correlation of ability before and after promotion "
                                         "(1 = competence carries over, 0 = Peter hypothesis)")
     transfer_noise: NonNegative = Field(
         0.0, description="PYRAMID common sense: competence change U[-noise, noise] on promotion")
     experience_gain: NonNegative = Field(0.05, description="ability gained per frontline year")
+    experience_years_max: Years = Field(
+        5.0, description="frontline years that still add experience_gain (learning saturates)")
+    prior_merit_link: Share = Field(
+        0.5, description="initial perceived merit link of cadres and recruits (belief_merit)")
+    prior_tolerance: Share = Field(
+        0.5, description="initial perceived excuse rate of honest errors (belief_tolerance)")
+    prior_bonus_link: Share = Field(
+        0.5, description="initial perceived bonus link (belief_bonus)")
+    prior_sd: NonNegative = Field(0.1, le=1, description="spread of the initial beliefs")
+    patience_years: Positive = Field(
+        3.0, description="years in grade before waiting lowers morale (voluntary exit)")
+    premium_morale: NonNegative = Field(
+        3.0, description="morale per unit of frontline income premium (0.2 premium -> 0.6)")
+    hardship_morale: NonNegative = Field(
+        1.0, description="low morale per unit of unit hardship above 1")
+    discipline_morale: NonNegative = Field(
+        0.5, description="low morale while stigmatised or under a promotion block")
+    exit_age_max: int = Field(45, ge=16, le=80, description="no voluntary exit above this age")
 
 
 # --------------------------------------------------------------------------- policy levers
@@ -180,9 +221,12 @@ class Promotion(_Block):
 
     rule: PromotionRule = PromotionRule.SENIORITY
     blend_weight: Share = 0.5
+    seniority_age_weight: NonNegative = Field(
+        0.2, description="论资排辈 index = years in grade + this x age (both in years)")
     alternate_p: Share = 0.5
     min_years_post: dict[Level, Years] = Field(default_factory=lambda: {1: 2.0, 2: 2.0, 3: 2.0})
-    min_years_rank: dict[Level, Years] = Field(default_factory=lambda: {1: 2.0, 2: 2.0, 3: 3.0, 4: 3.0, 5: 3.0})
+    min_years_rank: dict[Level, Years] = Field(
+        default_factory=lambda: {1: 2.0, 2: 2.0, 3: 3.0, 4: 3.0, 5: 3.0})
     min_years_relief: Years = Field(0.0, description="竞岗: years off for top performers")
     relief_top_share: Share = 0.0
     max_age: int = Field(200, ge=0, le=200, description="age limit for posts")
@@ -213,9 +257,11 @@ class Discipline(_Block):
         default_factory=lambda: [0.2, 0.3, 0.3, 0.2],
         description="P(warning, demerit, major demerit, demotion) for a self-serving error")
     block_months: list[int] = Field(default_factory=lambda: [6, 12, 18, 24])
-    dismissal_share: Share = Field(0.2, description="P(dismissal | self-serving error punished by demotion)")
+    dismissal_share: Share = Field(
+        0.2, description="P(dismissal | self-serving error punished by demotion)")
     rehabilitation: bool = Field(False, description="no stigma after the impact period")
-    stigma: NonNegative = Field(0.5, description="promotion-score penalty while stigmatised (sd units)")
+    stigma: NonNegative = Field(
+        0.5, description="promotion-score penalty while stigmatised (sd units)")
 
     @model_validator(mode="after")
     def check_severities(self) -> Discipline:
@@ -232,8 +278,8 @@ class Assessment(_Block):
     """Annual assessment (年度考核) and the merit score."""
 
     observation_noise: NonNegative = 1.0
-    frontline_noise_factor: float = Field(1.0, gt=0, le=5,
-                                          description="一线考察: noise multiplier in frontline units")
+    frontline_noise_factor: float = Field(
+        1.0, gt=0, le=5, description="一线考察: noise multiplier in frontline units")
     excellent_share: Share = Field(0.15, description="优秀 share cap")
     merit_memory: Share = Field(0.6, description="weight of past merit in the decayed mean")
 
@@ -245,7 +291,8 @@ class Bonus(_Block):
 
 
 class Subsidy(_Block):
-    frontline_premium: Share = Field(0.0, description="income premium of frontline over organ staff")
+    frontline_premium: Share = Field(
+        0.0, description="income premium of frontline over organ staff")
     base_income: Positive = Field(12.0, description="万元 a year, organ staff")
 
 
@@ -253,7 +300,8 @@ class UnitPressure(_Block):
     """Public ranking, yellow cards, snail seat (蜗牛席) for the bottom units."""
 
     bottom_units: Count = 0
-    pressure: NonNegative = Field(0.3, description="added marginal value of effort in flagged units")
+    pressure: NonNegative = Field(
+        0.3, description="added marginal value of effort in flagged units")
 
 
 class Demotion(_Block):

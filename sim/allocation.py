@@ -1,0 +1,402 @@
+"""Phase 8: the yearly allocation of vacant posts and rank slots, and rotation (交流任职).
+
+Each year the state is turned into ``optimize.AllocationProblem`` instances
+(candidates = the cadres, posts = the vacant posts, pools = the headroom left
+under the rank quotas), solved by ``optimize.allocate`` and the moves applied.
+
+Two rules of the establishment shape the problems:
+
+* **Headcount (编制).** A cadre may only move into another unit if it has a free
+  establishment slot (进人必须有空编). Each unit's vacant posts are split: its
+  highest-level vacancies, as many as it has free slots, are *open* (anyone
+  eligible under the mobility rule may take them); the rest are *internal* and
+  are filled from within the unit (内部递补). Stage 1 solves the open posts
+  together with all rank slots; stage 2 fills the internal posts from the unit's
+  own cadres who did not move in stage 1. Inflows can then never exceed the
+  free slots, so no unit is ever above its establishment.
+* **Mobility.** ``unified`` (区镇一体化) solves stage 1 over all units;
+  ``within_system`` gives every candidate and post its system (organs or
+  frontline) as the optimiser's unit code with ``within_unit`` mobility, so
+  organ cadres compete for organ posts and frontline cadres for frontline
+  posts, in one problem sharing the share targets (the optimiser's per-unit
+  outflow cap then counts moves out of a system, which cannot happen, so
+  ``max_outflow_per_unit`` has no effect under ``within_system``);
+  ``within_unit`` solves one problem with the optimiser's own within-unit rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+import optimize
+from optimize import AllocationProblem, Candidates, MoveKind, Posts, RankPools, Rules
+from optimize.rules import Eligibility, Limits, Targets, Weights
+from scenarios.schema import Mobility, PromotionRule, Scenario
+from sim.arrays import position_in_group, stochastic_round
+from sim.events import MoveBatch, move_batch, no_moves
+from sim.generate import rank_caps
+from sim.state import MoveReason, Organisation, Population, UnitKind
+
+# Scores enter the objective as exp(z): the frontline weight phi then acts as a
+# shift of ln(phi) standard deviations, and every move keeps a positive value.
+Z_CLIP = 8.0
+
+
+def _standardise(values: np.ndarray) -> np.ndarray:
+    sd = values.std()
+    return (values - values.mean()) / sd if sd > 0 else np.zeros_like(values)
+
+
+def seniority_index(population: Population, scenario: Scenario) -> np.ndarray:
+    """``(n,) float``: 论资排辈 index = years in grade + ``seniority_age_weight`` x age (years)."""
+    w = scenario.policy.promotion.seniority_age_weight
+    return population.years_in_grade + w * population.age
+
+
+def promotion_score(
+    population: Population, scenario: Scenario, year: int, rng: np.random.Generator
+) -> np.ndarray:
+    r"""The score each candidate brings to the allocation, ``(n,) float`` > 0.
+
+    ``score = exp(z - stigma * S)`` with z the standardised rule index:
+
+    - ``seniority``: z of ``seniority_index``;
+    - ``merit`` (实绩, seed 001: 实绩 as 硬杠杠): z of the merit score;
+    - ``blend``: ``w z_merit + (1 - w) z_seniority``;
+    - ``random``: N(0, 1);
+    - ``best`` / ``worst`` (Peter-principle rules, here on the merit score):
+      ``z_merit`` / ``-z_merit``; ``alternate``: one or the other for the
+      whole year, best with probability ``alternate_p``.
+
+    S is 1 for a cadre carrying a disciplinary stigma (``Discipline.stigma`` sd
+    units are taken off), 0 otherwise.
+    """
+    promotion, n = scenario.policy.promotion, len(population)
+    z_merit = _standardise(population.merit)
+    match promotion.rule:
+        case PromotionRule.SENIORITY:
+            z = _standardise(seniority_index(population, scenario))
+        case PromotionRule.MERIT | PromotionRule.BEST:
+            z = z_merit
+        case PromotionRule.BLEND:
+            w = promotion.blend_weight
+            z = w * z_merit + (1 - w) * _standardise(seniority_index(population, scenario))
+        case PromotionRule.RANDOM:
+            z = rng.normal(0.0, 1.0, n)
+        case PromotionRule.WORST:
+            z = -z_merit
+        case PromotionRule.ALTERNATE:
+            z = z_merit if rng.random() < promotion.alternate_p else -z_merit
+    z = z - scenario.policy.discipline.stigma * population.stigma
+    return np.exp(np.clip(z, -Z_CLIP, Z_CLIP))
+
+
+def vacant_posts(population: Population, organisation: Organisation) -> np.ndarray:
+    """``(n_posts,) bool``: posts without a holder."""
+    held = np.zeros(organisation.n_posts, bool)
+    held[population.post[population.post >= 0]] = True
+    return ~held
+
+
+def headcount(population: Population, organisation: Organisation) -> np.ndarray:
+    """``(n_units,) int``: cadres per unit."""
+    return np.bincount(population.unit, minlength=organisation.n_units)
+
+
+def open_posts(
+    population: Population, organisation: Organisation, vacant: np.ndarray
+) -> np.ndarray:
+    """``(n_posts,) bool``: vacant posts open to cadres from other units.
+
+    In each unit the highest-level vacancies (ties by post index), as many as the
+    unit has free establishment slots, are open; the others are internal.
+    """
+    slack = organisation.unit_establishment - headcount(population, organisation)
+    order = position_in_group(organisation.post_unit, np.where(vacant, -organisation.post_level,
+                                                               np.inf))
+    return vacant & (order < slack[organisation.post_unit])
+
+
+def rank_headroom(population: Population, organisation: Organisation) -> np.ndarray:
+    """``(n_pools, n_ranks) int``: promotions still allowed into each rank of each pool.
+
+    ``headroom[p, r] = max(0, cap[p, r] - #cadres of pool p at rank >= r)``; a
+    promotion from r - 1 to r adds one cadre at rank >= r and none at any other
+    level, so the rows are independent (column 0 is unused).
+    """
+    n_pools, n_ranks = len(organisation.pool_names), len(organisation.rank_quota)
+    pool = organisation.unit_pool[population.unit]
+    at_rank = np.zeros((n_pools, n_ranks), np.int64)
+    np.add.at(at_rank, (pool, population.rank), 1)
+    at_or_above = np.cumsum(at_rank[:, ::-1], axis=1)[:, ::-1]
+    return np.maximum(rank_caps(organisation) - at_or_above, 0)
+
+
+def allocation_rules(
+    scenario: Scenario, mobility: optimize.Mobility, *, share_targets: bool = True
+) -> Rules:
+    """The scenario's promotion policy as optimiser rules."""
+    p = scenario.policy.promotion
+    return Rules(
+        eligibility=Eligibility(
+            min_years_post=dict(p.min_years_post),
+            min_years_rank=dict(p.min_years_rank),
+            min_years_relief=p.min_years_relief,
+            relief_top_share=p.relief_top_share,
+            max_age=p.max_age,
+            mobility=mobility,
+        ),
+        targets=Targets(
+            young_age_max=scenario.population.young_age_max,
+            young_share_min=p.young_share_min if share_targets else 0.0,
+            frontline_share_min=p.frontline_share_min if share_targets else 0.0,
+        ),
+        weights=Weights(frontline_weight=p.frontline_weight,
+                        hardship_exponent=p.hardship_exponent),
+        limits=Limits(max_outflow_per_unit=p.max_outflow_per_unit),
+    )
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The year's promotions (arrays ``(n_moves,)`` over moves, ``(n_cadres,)`` over cadres).
+
+    Attributes
+    ----------
+    row : (n_moves,) int
+        Population row of the promoted cadre.
+    is_post : (n_moves,) bool
+        Leadership post (职务) rather than rank slot (职级).
+    post : (n_moves,) int
+        Post taken (-1 for a rank move).
+    new_rank : (n_moves,) int
+        Rank after the move.
+    score : (n_cadres,) float
+        Promotion score of every cadre this year.
+    statuses : tuple of optimize.SolveStatus
+        One per solved problem.
+    """
+
+    row: np.ndarray
+    is_post: np.ndarray
+    post: np.ndarray
+    new_rank: np.ndarray
+    score: np.ndarray
+    statuses: tuple[optimize.SolveStatus, ...]
+
+    def promoted(self, n: int) -> np.ndarray:
+        """``(n,) bool``: cadres promoted this year."""
+        out = np.zeros(n, bool)
+        out[self.row] = True
+        return out
+
+
+def _solve(
+    population: Population,
+    organisation: Organisation,
+    score: np.ndarray,
+    blocked: np.ndarray,
+    candidate_rows: np.ndarray,
+    post_index: np.ndarray,
+    unit_code: np.ndarray,
+    unit_names: tuple[str, ...],
+    headroom: np.ndarray | None,
+    rules: Rules,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, optimize.SolveStatus | None]:
+    """Build one problem over ``candidate_rows`` and ``post_index``, solve, map back.
+
+    ``unit_code`` is ``(n_units,)``: the optimiser's unit code of each real unit.
+    Returns the moved rows, post flags, posts (-1 for rank) and new ranks.
+    """
+    empty = np.zeros(0, np.int64)
+    has_pools = headroom is not None and headroom.sum() > 0
+    if len(candidate_rows) == 0 or (len(post_index) == 0 and not has_pools):
+        return empty, empty.astype(bool), empty, empty, None
+    pop = population.take(candidate_rows)
+    held_level = np.where(pop.post >= 0, organisation.post_level[np.maximum(pop.post, 0)], 0)
+    candidates = Candidates(
+        id=pop.id.astype(str),
+        unit=unit_code[pop.unit],
+        rank=pop.rank,
+        age=pop.age.astype(np.int64),
+        years_in_grade=pop.years_in_grade,
+        score=score[candidate_rows],
+        post_level=held_level,
+        frontline=organisation.unit_frontline[pop.unit],
+        hardship=organisation.unit_hardship[pop.unit],
+        blocked=blocked[candidate_rows],
+        pool=organisation.unit_pool[pop.unit],
+    )
+    posts = Posts(
+        id=post_index.astype(str),
+        unit=unit_code[organisation.post_unit[post_index]],
+        level=organisation.post_level[post_index],
+        min_rank=organisation.post_min_rank[post_index],
+        weight=organisation.post_weight[post_index],
+        must_fill=np.zeros(len(post_index), bool),
+    )
+    if has_pools:
+        pool_ids, ranks = np.nonzero(headroom[:, 1:])
+        ranks = ranks + 1
+        pools = RankPools(pool=pool_ids, rank=ranks, headroom=headroom[pool_ids, ranks])
+    else:
+        pools = RankPools(pool=empty, rank=empty, headroom=empty)
+    problem = AllocationProblem(candidates, posts, pools, rules, unit_names=unit_names,
+                                pool_names=organisation.pool_names)
+    proposal = optimize.allocate(problem, explain=False)
+    moves = proposal.moves
+    is_post = np.array([k is MoveKind.POST for k in moves.kind], bool)
+    rows = candidate_rows[moves.candidate]
+    post = np.full(len(rows), -1, np.int64)
+    post[is_post] = post_index[moves.target[is_post]]
+    new_rank = population.rank[rows].copy()
+    new_rank[~is_post] = pools.rank[moves.target[~is_post]]
+    return rows, is_post, post, new_rank, proposal.status
+
+
+def allocate(
+    population: Population,
+    organisation: Organisation,
+    scenario: Scenario,
+    year: int,
+    rng: np.random.Generator,
+) -> Allocation:
+    """Phase 8: who takes which vacant post and rank slot this year.
+
+    Eligibility (in the optimiser): minimum rank for the post, minimum years in
+    grade (relieved by ``min_years_relief`` for the top ``relief_top_share`` by
+    score: 竞岗, seed 000), no active disciplinary block (``block_until > year``),
+    age limit for posts, the mobility rule; rank slots only when
+    ``rank_only`` (职务职级并行). The objective weighs each move by
+    ``score * frontline_weight^F * hardship^eta`` (and the post's weight), which
+    tilts limited posts and slots to frontline performers (seeds 001, 004). See
+    the module docstring for the headcount and mobility rules.
+    """
+    promotion = scenario.policy.promotion
+    n = len(population)
+    score = promotion_score(population, scenario, year, rng)
+    blocked = population.block_until > year
+    vacant = vacant_posts(population, organisation)
+    headroom = rank_headroom(population, organisation) if promotion.rank_only else None
+    all_rows = np.arange(n)
+    real_units = np.arange(organisation.n_units)
+
+    if promotion.mobility is Mobility.WITHIN_UNIT:
+        rules = allocation_rules(scenario, optimize.Mobility.WITHIN_UNIT)
+        rows, is_post, post, new_rank, status = _solve(
+            population, organisation, score, blocked, all_rows, np.flatnonzero(vacant),
+            real_units, organisation.unit_names, headroom, rules)
+        return Allocation(rows, is_post, post, new_rank, score,
+                          (status,) if status is not None else ())
+
+    is_open = open_posts(population, organisation, vacant)
+    if promotion.mobility is Mobility.UNIFIED:
+        code, names, mobility = real_units, organisation.unit_names, optimize.Mobility.UNIFIED
+    else:
+        code = (organisation.unit_kind != UnitKind.ORGAN).astype(np.int64)
+        names, mobility = ("organs", "frontline"), optimize.Mobility.WITHIN_UNIT
+    first = _solve(population, organisation, score, blocked, all_rows, np.flatnonzero(is_open),
+                   code, names, headroom, allocation_rules(scenario, mobility))
+    stayed = np.ones(n, bool)
+    stayed[first[0]] = False
+    internal = np.flatnonzero(vacant & ~is_open)
+    second = _solve(population, organisation, score, blocked, np.flatnonzero(stayed), internal,
+                    real_units, organisation.unit_names, None,
+                    allocation_rules(scenario, optimize.Mobility.WITHIN_UNIT,
+                                     share_targets=False))
+    parts = list(zip(first[:4], second[:4], strict=True))
+    statuses = tuple(s for s in (first[4], second[4]) if s is not None)
+    return Allocation(*(np.concatenate(p) for p in parts), score=score, statuses=statuses)
+
+
+def apply_allocation(
+    population: Population,
+    allocation: Allocation,
+    organisation: Organisation,
+    scenario: Scenario,
+    rng: np.random.Generator,
+) -> tuple[Population, MoveBatch]:
+    r"""Carry out the promotions.
+
+    A rank move raises the rank by one and restarts years in grade. A post move
+    gives the post (and its unit) and redraws role-specific ability with
+    correlation ``transfer`` to the old one (Pluchino, Rapisarda and Garofalo,
+    Physica A 389 (2010) 467-472: 1 = competence carries over, 0 = the Peter
+    hypothesis):
+
+    .. math:: a' = t\,a + \sqrt{1 - t^2}\,\sigma_a\,N(0, 1)
+
+    A rank slot (职级) changes pay and standing, not the job, so ability is kept.
+    """
+    rows, is_post = allocation.row, allocation.is_post
+    post_rows, rank_rows = rows[is_post], rows[~is_post]
+    unit, rank, post = population.unit.copy(), population.rank.copy(), population.post.copy()
+    years_in_grade = population.years_in_grade.copy()
+    years_in_post = population.years_in_post.copy()
+    ability = population.ability.copy()
+    rank[rank_rows] = allocation.new_rank[~is_post]
+    years_in_grade[rank_rows] = 0.0
+    new_posts = allocation.post[is_post]
+    post[post_rows] = new_posts
+    unit[post_rows] = organisation.post_unit[new_posts]
+    years_in_post[post_rows] = 0.0
+    t = scenario.behaviour.transfer
+    ability[post_rows] = t * ability[post_rows] + np.sqrt(1.0 - t**2) * (
+        scenario.population.ability_sd * rng.normal(0.0, 1.0, len(post_rows))
+    )
+    new = replace(population, unit=unit, rank=rank, post=post, years_in_grade=years_in_grade,
+                  years_in_post=years_in_post, ability=ability)
+    reason = np.where(is_post, MoveReason.POST_PROMOTION, MoveReason.RANK_PROMOTION)
+    batch = move_batch(reason, population.id[rows], population.unit[rows], unit[rows],
+                       rank[rows], post[rows])
+    return new, batch
+
+
+def rotate(
+    population: Population,
+    organisation: Organisation,
+    scenario: Scenario,
+    exclude: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[Population, MoveBatch]:
+    """Rotation (交流任职, 双向互派, seeds 002 and 004): organ and frontline cadres
+    without a post swap units in pairs of the same rank.
+
+    In each rank, ``share`` of the smaller side (stochastically rounded) is
+    paired at random with as many cadres of the other side; the pair exchanges
+    units. Swaps keep every unit's headcount and every pool's rank counts, so
+    establishment and quotas hold. Frontline years then grow ability
+    (``grow_older``).
+
+    Parameters
+    ----------
+    exclude : (n,) bool
+        Cadres that may not rotate this year (promoted in this allocation).
+    """
+    share = scenario.policy.rotation.share
+    if share <= 0 or len(population) == 0:
+        return population, no_moves()
+    n_ranks = len(organisation.rank_quota)
+    free = (population.post < 0) & ~exclude
+    frontline = organisation.unit_frontline[population.unit]
+    organ_side, front_side = free & ~frontline, free & frontline
+    n_organ = np.bincount(population.rank[organ_side], minlength=n_ranks)
+    n_front = np.bincount(population.rank[front_side], minlength=n_ranks)
+    pairs = stochastic_round(share * np.minimum(n_organ, n_front), rng)
+    key = rng.random(len(population))
+    # Position within (side, rank) in random order; the first pairs[rank] of each side go.
+    group = population.rank * 2 + frontline
+    position = position_in_group(np.where(free, group, -1) + 1, key)
+    chosen = free & (position < pairs[population.rank])
+    organ_rows = np.flatnonzero(chosen & ~frontline)
+    front_rows = np.flatnonzero(chosen & frontline)
+    organ_rows = organ_rows[np.lexsort((position[organ_rows], population.rank[organ_rows]))]
+    front_rows = front_rows[np.lexsort((position[front_rows], population.rank[front_rows]))]
+    unit = population.unit.copy()
+    unit[organ_rows], unit[front_rows] = population.unit[front_rows], population.unit[organ_rows]
+    rows = np.concatenate([organ_rows, front_rows])
+    batch = move_batch(MoveReason.ROTATION, population.id[rows], population.unit[rows], unit[rows],
+                       population.rank[rows], population.post[rows])
+    return replace(population, unit=unit), batch

@@ -1,0 +1,97 @@
+"""Annual assessment (年度考核): observed score, merit score, grades (phase 5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from scenarios.schema import Policy
+from sim.arrays import percentile_in_group
+from sim.state import Organisation, Population
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """This year's assessment (all arrays ``(n_cadres,)``).
+
+    Attributes
+    ----------
+    score : float
+        Observed score = performance + observation noise.
+    merit : float
+        Decayed mean of observed scores (the merit score used by promotion).
+    percentile : float in (0, 1)
+        Percentile of ``score`` within the cadre's unit (assessment is by unit,
+        as 优秀 quotas are).
+    excellent : bool
+        Graded 优秀 (top ``excellent_share`` of the unit).
+    low_years : int
+        Consecutive years in the bottom share (for 能下 and 召回).
+    reserve : bool
+        In the reserve pool (储备库): young and graded excellent this year or
+        with merit in the top fifth of the unit.
+    """
+
+    score: np.ndarray
+    merit: np.ndarray
+    percentile: np.ndarray
+    excellent: np.ndarray
+    low_years: np.ndarray
+    reserve: np.ndarray
+
+
+def observation_noise(population: Population, organisation: Organisation, policy: Policy):
+    """``(n,) float``: sd of the observation noise; frontline units use
+    ``observation_noise * frontline_noise_factor`` (一线考察, seed 003: daily report,
+    weekly check, monthly bulletin and quarterly review see more of the work)."""
+    a = policy.assessment
+    factor = np.where(organisation.unit_frontline[population.unit], a.frontline_noise_factor, 1.0)
+    return a.observation_noise * factor
+
+
+def assess(
+    population: Population,
+    performance: np.ndarray,
+    organisation: Organisation,
+    policy: Policy,
+    young_age_max: int,
+    rng: np.random.Generator,
+) -> Assessment:
+    """Phase 5: observe performance, update the merit score, grade.
+
+    ``score = performance + N(0, sigma_u)``; ``merit' = memory * merit + (1 - memory) *
+    score`` (MODEL.md section 2, step 5). The 优秀 grade goes to the top
+    ``excellent_share`` of each unit. ``low_years`` counts consecutive years with a
+    unit percentile below the wider of ``demotion.bottom_share`` and
+    ``recall.bottom_share`` (0 when neither rule is in force).
+
+    Parameters
+    ----------
+    population : Population
+    performance : (n,) float
+    organisation : Organisation
+    policy : Policy
+    young_age_max : int
+        Age limit of young cadres (years).
+    rng : numpy.random.Generator
+    """
+    a = policy.assessment
+    noise = rng.normal(0.0, 1.0, len(population)) * observation_noise(
+        population, organisation, policy
+    )
+    score = performance + noise
+    merit = a.merit_memory * population.merit + (1.0 - a.merit_memory) * score
+    percentile = percentile_in_group(population.unit, score, organisation.n_units)
+    excellent = percentile > 1.0 - a.excellent_share
+    low_share = max(policy.demotion.bottom_share, policy.recall.bottom_share)
+    low_years = np.where(percentile < low_share, population.low_years + 1, 0)
+    merit_percentile = percentile_in_group(population.unit, merit, organisation.n_units)
+    reserve = (population.age <= young_age_max) & (excellent | (merit_percentile > 0.8))
+    return Assessment(score, merit, percentile, excellent, low_years, reserve)
+
+
+def with_assessment(population: Population, assessment: Assessment) -> Population:
+    """The population with this year's merit, last score, low years and reserve flag."""
+    return replace(population, merit=assessment.merit, last_score=assessment.score,
+                   low_years=assessment.low_years, reserve=assessment.reserve)

@@ -1,0 +1,186 @@
+"""What cadres do in a year: choose effort (担当), work, and make errors.
+
+Phases 1-3 of MODEL.md section 2. Each function reads the population and
+returns new arrays; none changes its input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scenarios.schema import Behaviour, Scenario
+from sim.state import Organisation, Population
+
+
+def promotion_horizon(population: Population, scenario: Scenario) -> np.ndarray:
+    """Share of the promotion value a cadre still perceives, ``(n,) float`` in [0, 1].
+
+    ``h = clip((retirement_age - age) / promotion_horizon_years, 0, 1)``: a post is
+    worth less to someone about to retire. When rank-only promotions exist
+    (职务职级并行, ``policy.promotion.rank_only``) ``h = 1``: seed 000 reports a cadre
+    promoted to 享受副处级待遇 three months before retirement, so the prospect stays
+    alive to the end.
+    """
+    if scenario.policy.promotion.rank_only:
+        return np.ones(len(population))
+    remaining = scenario.population.retirement_age - population.age
+    return np.clip(remaining / scenario.behaviour.promotion_horizon_years, 0.0, 1.0)
+
+
+def optimal_effort(
+    population: Population,
+    organisation: Organisation,
+    scenario: Scenario,
+    flagged_units: np.ndarray,
+) -> np.ndarray:
+    r"""Effort that maximises each cadre's expected utility, ``(n,) float`` in [0, 1].
+
+    Utility is linear in effort apart from a quadratic cost (MODEL.md section 2,
+    step 1), so the optimum is the clipped ratio of marginal value to cost:
+
+    .. math::
+
+        e^* = \mathrm{clip}\Big(\big[\,m + V_p\,h\,b_m + V_b\,b_b + \pi\,F_u
+              - \rho\,S\,\varepsilon_1\,d_u\,(1 - b_t)\big] / c,\; 0,\; 1\Big)
+
+    with m public-service motivation, V_p ``promotion_value``, h the promotion
+    horizon (``promotion_horizon``), b_m the perceived merit link, V_b the bonus
+    value ``amount * utility_per_amount`` (0 without a bonus scheme), b_b the
+    perceived bonus link, pi the unit pressure and F_u = 1 in a unit flagged last
+    year (yellow card / 蜗牛席, seeds 001 and 004), rho risk aversion, S
+    ``sanction_cost``, epsilon_1 ``error_slope``, d_u the unit's difficulty, b_t the
+    perceived tolerance and c ``effort_cost``. The last term is the reverse
+    punishment of 干事多出错多、不干事不出事 (seeds 000 and 002): each unit of effort
+    adds epsilon_1 d_u errors, and each is punished unless excused.
+
+    Parameters
+    ----------
+    population : Population
+    organisation : Organisation
+    scenario : Scenario
+    flagged_units : (n_units,) bool
+        Units under public pressure this year.
+
+    Returns
+    -------
+    (n_cadres,) float in [0, 1]
+    """
+    behaviour, policy = scenario.behaviour, scenario.policy
+    if not behaviour.enabled:
+        return np.full(len(population), behaviour.fixed_effort)
+    difficulty = organisation.unit_difficulty[population.unit]
+    bonus_value = (
+        policy.bonus.amount * policy.bonus.utility_per_amount if policy.bonus.top_share > 0 else 0.0
+    )
+    marginal_value = (
+        population.motivation
+        + behaviour.promotion_value * promotion_horizon(population, scenario)
+        * population.belief_merit
+        + bonus_value * population.belief_bonus
+        + policy.unit_pressure.pressure * flagged_units[population.unit]
+    )
+    marginal_risk = (
+        population.risk_aversion
+        * behaviour.sanction_cost
+        * behaviour.error_slope
+        * difficulty
+        * (1.0 - population.belief_tolerance)
+    )
+    return np.clip((marginal_value - marginal_risk) / behaviour.effort_cost, 0.0, 1.0)
+
+
+def choose_effort(
+    population: Population,
+    organisation: Organisation,
+    scenario: Scenario,
+    flagged_units: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Phase 1: this year's effort, ``(n,) float`` in [0, 1].
+
+    A share ``inertia`` of cadres, drawn afresh each year, keeps last year's
+    effort (habit; MODEL.md section 2, step 1); the others move to
+    ``optimal_effort``.
+    """
+    target = optimal_effort(population, organisation, scenario, flagged_units)
+    if not scenario.behaviour.enabled:
+        return target
+    keeps = rng.random(len(population)) < scenario.behaviour.inertia
+    return np.where(keeps, population.effort, target)
+
+
+def perform(
+    population: Population,
+    organisation: Organisation,
+    behaviour: Behaviour,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Phase 2: true performance, ``(n,) float`` (standardised scale).
+
+    ``y = ability + effort * effort_return * d_u + N(0, performance_noise)``: effort
+    pays more where the work is harder (difficulty d_u >= 1, highest in key
+    projects), MODEL.md section 2, step 2.
+    """
+    difficulty = organisation.unit_difficulty[population.unit]
+    noise = rng.normal(0.0, behaviour.performance_noise, len(population))
+    return population.ability + population.effort * behaviour.effort_return * difficulty + noise
+
+
+@dataclass(frozen=True)
+class Errors:
+    """This year's errors, at most one per cadre (all ``(n_cadres,) bool``).
+
+    ``honest`` and ``detected`` are only meaningful where ``occurred``.
+    """
+
+    occurred: np.ndarray
+    honest: np.ndarray
+    detected: np.ndarray
+
+    @property
+    def detected_honest(self) -> np.ndarray:
+        return self.occurred & self.detected & self.honest
+
+    @property
+    def detected_self_serving(self) -> np.ndarray:
+        return self.occurred & self.detected & ~self.honest
+
+
+def error_probability(
+    population: Population, organisation: Organisation, behaviour: Behaviour
+) -> np.ndarray:
+    """``(n,) float``: P(an error this year) = clip(epsilon_0 + epsilon_1 * effort * d_u, 0, 1).
+
+    洗碗越多摔碗越多 ("the more dishes washed, the more broken", seeds 000 and 002).
+    """
+    if not behaviour.enabled:
+        return np.zeros(len(population))
+    difficulty = organisation.unit_difficulty[population.unit]
+    return np.clip(behaviour.error_base + behaviour.error_slope * population.effort * difficulty,
+                   0.0, 1.0)
+
+
+def draw_errors(
+    population: Population,
+    organisation: Organisation,
+    behaviour: Behaviour,
+    rng: np.random.Generator,
+) -> Errors:
+    """Phase 3: who erred, whether the error was honest, whether it was found.
+
+    An error occurs with ``error_probability``; it is honest (a mistake made
+    while serving the public, 为公) with probability ``integrity``, else
+    self-serving (为私). Honest errors are detected with probability
+    ``honest_detection`` (they happen in the open), self-serving ones with
+    ``detection`` (MODEL.md section 2, step 3).
+    """
+    n = len(population)
+    draws = rng.random((3, n))
+    occurred = draws[0] < error_probability(population, organisation, behaviour)
+    honest = draws[1] < population.integrity
+    detected = occurred & (
+        draws[2] < np.where(honest, behaviour.honest_detection, behaviour.detection)
+    )
+    return Errors(occurred=occurred, honest=honest & occurred, detected=detected)

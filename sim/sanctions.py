@@ -1,0 +1,278 @@
+"""Accountability and incentives: error review (容错纠错), discipline, bonuses, pressure,
+demotion (能下) and recall (召回).
+
+Phases 4 and 6 of MODEL.md section 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from scenarios.schema import Discipline, Policy, Tolerance
+from sim.arrays import draw_categories, group_mean
+from sim.behaviour import Errors
+from sim.events import ErrorBatch, MoveBatch, move_batch
+from sim.state import ErrorOutcome, MoveReason, Organisation, Population, Severity
+
+NOT_AN_ERROR = -1
+NOT_PUNISHED = -1
+# Discipline is decided mid-year; the year's allocation happens at its end (time = year).
+DECISION_OFFSET_YEARS = 0.5
+
+
+@dataclass(frozen=True)
+class Review:
+    """What accountability made of this year's errors (arrays ``(n_cadres,)``).
+
+    Attributes
+    ----------
+    outcome : int
+        ``ErrorOutcome`` value, -1 for cadres without an error.
+    classified_honest : bool
+        The reviewers judged the error honest (only where detected).
+    severity : int
+        ``Severity`` value of a punished error, -1 otherwise.
+    dismissed : bool
+        Dismissed for a grave self-serving error (leaves in the exits phase).
+    """
+
+    outcome: np.ndarray
+    classified_honest: np.ndarray
+    severity: np.ndarray
+    dismissed: np.ndarray
+
+    @property
+    def punished(self) -> np.ndarray:
+        return self.severity >= 0
+
+    def count(self, outcome: ErrorOutcome) -> int:
+        return int(np.count_nonzero(self.outcome == outcome))
+
+
+def review_errors(
+    errors: Errors, tolerance: Tolerance, discipline: Discipline, rng: np.random.Generator
+) -> Review:
+    """Phase 4: classify, excuse or punish each detected error.
+
+    A detected error is classified honest with probability ``discrimination`` if
+    it is honest and ``1 - discrimination`` if self-serving (三个区分开来, seed
+    002: intentional vs negligent, private vs public, violation vs trial). A
+    classified-honest error is excused with probability ``excuse_rate`` (容错,
+    seeds 000 and 003); any other detected error is punished with a severity
+    drawn from ``severity_honest`` or ``severity_self_serving`` (warning, demerit,
+    major demerit, demotion). A self-serving error punished by demotion leads to
+    dismissal with probability ``dismissal_share``.
+    """
+    n = len(errors.occurred)
+    draws = rng.random((4, n))
+    detected = errors.occurred & errors.detected
+    p_classified_honest = np.where(
+        errors.honest, tolerance.discrimination, 1.0 - tolerance.discrimination
+    )
+    classified_honest = detected & (draws[0] < p_classified_honest)
+    excused = classified_honest & (draws[1] < tolerance.excuse_rate)
+    punished = detected & ~excused
+    outcome = np.select(
+        [~errors.occurred, ~detected, excused & errors.honest, punished & errors.honest,
+         excused & ~errors.honest],
+        [NOT_AN_ERROR, ErrorOutcome.UNDETECTED, ErrorOutcome.EXCUSED_HONEST,
+         ErrorOutcome.PUNISHED_HONEST, ErrorOutcome.EXCUSED_SELF_SERVING],
+        ErrorOutcome.PUNISHED_SELF_SERVING,
+    ).astype(np.int64)
+    severity_if_honest = draw_categories(np.asarray(discipline.severity_honest), draws[2])
+    severity_if_selfish = draw_categories(np.asarray(discipline.severity_self_serving), draws[2])
+    severity = np.where(
+        punished, np.where(errors.honest, severity_if_honest, severity_if_selfish), NOT_PUNISHED
+    )
+    dismissed = (
+        punished & ~errors.honest & (severity == Severity.DEMOTION)
+        & (draws[3] < discipline.dismissal_share)
+    )
+    return Review(outcome, classified_honest, severity, dismissed)
+
+
+def error_batch(population: Population, errors: Errors, review: Review) -> ErrorBatch:
+    """The year's errors as event-log rows."""
+    rows = np.flatnonzero(errors.occurred)
+    return ErrorBatch(
+        cadre_id=population.id[rows],
+        unit=population.unit[rows],
+        honest=errors.honest[rows],
+        detected=errors.detected[rows],
+        classified_honest=review.classified_honest[rows],
+        outcome=review.outcome[rows],
+        severity=review.severity[rows],
+    )
+
+
+def apply_discipline(
+    population: Population, review: Review, discipline: Discipline, year: int
+) -> tuple[Population, MoveBatch]:
+    """Sanctions of punished errors: promotion block, stigma, and demotion.
+
+    The impact period (影响期) of 6 / 12 / 18 / 24 months starts mid-year, so at
+    the year-end allocation a warning has expired, a demerit or major demerit
+    blocks one round and a demotion two: ``block_until = year - 0.5 + months / 12``,
+    blocked while ``year < block_until``. Demotion (降级) drops one rank, removes
+    the post and restarts years in grade. Without ``rehabilitation`` the record
+    keeps a stigma on the promotion score for good; with it (成长档案, 后半篇文章,
+    seed 000) the stigma ends with the impact period.
+
+    Returns
+    -------
+    population : Population
+        Rank, post, block, stigma and disciplined columns updated.
+    moves : MoveBatch
+        ``DISCIPLINARY_DEMOTION`` rows (dismissed cadres excluded: they leave).
+    """
+    punished = review.punished
+    months = np.asarray(discipline.block_months, float)
+    ends = year - DECISION_OFFSET_YEARS + months[np.maximum(review.severity, 0)] / 12.0
+    block_until = np.where(punished, np.maximum(population.block_until, ends),
+                           population.block_until)
+    demoted = punished & (review.severity == Severity.DEMOTION)
+    rank = np.where(demoted, np.maximum(population.rank - 1, 0), population.rank)
+    post = np.where(demoted, -1, population.post)
+    stigma = (population.stigma | punished) & ~(
+        discipline.rehabilitation & (block_until <= year)
+    )
+    new = replace(
+        population,
+        rank=rank,
+        post=post,
+        years_in_grade=np.where(demoted, 0.0, population.years_in_grade),
+        years_in_post=np.where(demoted, 0.0, population.years_in_post),
+        block_until=block_until,
+        stigma=stigma,
+        disciplined=population.disciplined | punished,
+    )
+    moved = np.flatnonzero(demoted & ~review.dismissed)
+    batch = move_batch(MoveReason.DISCIPLINARY_DEMOTION, population.id[moved],
+                       population.unit[moved], population.unit[moved], rank[moved], post[moved])
+    return new, batch
+
+
+@dataclass(frozen=True)
+class Rewards:
+    """Outcome of phase 6.
+
+    Attributes
+    ----------
+    population : Population
+        After demotion (能下) and recall (召回).
+    bonus : (n_cadres,) bool
+        Received a bonus this year.
+    bonus_cost : float
+        万元.
+    flagged_units : (n_units,) bool
+        Units under public pressure next year (yellow card, 蜗牛席).
+    moves : tuple of MoveBatch
+        ``PERFORMANCE_DEMOTION`` and ``RECALL`` rows.
+    """
+
+    population: Population
+    bonus: np.ndarray
+    bonus_cost: float
+    flagged_units: np.ndarray
+    moves: tuple[MoveBatch, ...]
+
+
+def award_bonuses(percentile: np.ndarray, policy: Policy) -> tuple[np.ndarray, float]:
+    """Bonuses (真金白银, seed 001) to the top ``top_share`` of each unit by assessment.
+
+    Returns the ``(n,) bool`` recipients and the cost in 万元.
+    """
+    bonus = policy.bonus
+    if bonus.top_share <= 0:
+        return np.zeros(len(percentile), bool), 0.0
+    recipients = percentile > 1.0 - bonus.top_share
+    return recipients, float(np.count_nonzero(recipients) * bonus.amount)
+
+
+def flag_units(
+    population: Population, score: np.ndarray, organisation: Organisation, policy: Policy
+) -> np.ndarray:
+    """Yellow cards: the ``bottom_units`` frontline units (镇街/园区) with the lowest
+    mean assessment score, ``(n_units,) bool``.
+
+    The public ranking covers frontline units, as the town rankings of seeds 001
+    (bottom three towns get yellow cards) and 004 (蜗牛席).
+    """
+    n_units = organisation.n_units
+    count = policy.unit_pressure.bottom_units
+    flagged = np.zeros(n_units, bool)
+    if count <= 0:
+        return flagged
+    means = group_mean(population.unit, score, n_units)
+    ranked = np.where(organisation.unit_frontline & ~np.isnan(means), means, np.inf)
+    lowest = np.argsort(ranked, kind="stable")[:count]
+    flagged[lowest[np.isfinite(ranked[lowest])]] = True
+    return flagged
+
+
+def demote_and_recall(
+    population: Population, percentile: np.ndarray, policy: Policy
+) -> tuple[Population, MoveBatch, MoveBatch]:
+    """能下 and 召回: remove chronic low performers from posts, recall them for retraining.
+
+    Demotion (seeds 002, 003): a post holder in the bottom ``demotion.bottom_share``
+    of the unit this year with ``low_years >= demotion.consecutive_years`` loses
+    the post. Recall (seed 004, for those "criticism does not help, discipline not
+    warranted"): any cadre in the bottom ``recall.bottom_share`` with
+    ``low_years >= recall.consecutive_years`` loses any post, gains
+    ``retraining_gain`` ability and starts the low-years count afresh.
+    ``low_years`` counts consecutive years in the wider of the two bottom shares
+    (``assess``).
+    """
+    demotion, recall = policy.demotion, policy.recall
+    has_post = population.post >= 0
+    demoted = (
+        has_post & (percentile < demotion.bottom_share)
+        & (population.low_years >= demotion.consecutive_years)
+    )
+    recalled = (
+        ~demoted & (percentile < recall.bottom_share)
+        & (population.low_years >= recall.consecutive_years)
+    )
+    loses_post = demoted | recalled
+    post = np.where(loses_post, -1, population.post)
+    new = replace(
+        population,
+        post=post,
+        years_in_post=np.where(loses_post, 0.0, population.years_in_post),
+        ability=population.ability + np.where(recalled, recall.retraining_gain, 0.0),
+        low_years=np.where(recalled, 0, population.low_years),
+    )
+    batches = []
+    for mask, reason in ((demoted, MoveReason.PERFORMANCE_DEMOTION), (recalled, MoveReason.RECALL)):
+        rows = np.flatnonzero(mask)
+        batches.append(move_batch(reason, population.id[rows], population.unit[rows],
+                                  population.unit[rows], population.rank[rows], post[rows]))
+    return new, batches[0], batches[1]
+
+
+def reward_and_sanction(
+    population: Population,
+    score: np.ndarray,
+    percentile: np.ndarray,
+    organisation: Organisation,
+    policy: Policy,
+) -> Rewards:
+    """Phase 6: bonuses, unit pressure, demotion (能下) and recall (召回).
+
+    Parameters
+    ----------
+    population : Population
+    score : (n,) float
+        This year's observed assessment score.
+    percentile : (n,) float in (0, 1)
+        Percentile of ``score`` within the cadre's unit.
+    organisation : Organisation
+    policy : Policy
+    """
+    bonus, bonus_cost = award_bonuses(percentile, policy)
+    flagged = flag_units(population, score, organisation, policy)
+    after, demoted, recalled = demote_and_recall(population, percentile, policy)
+    return Rewards(after, bonus, bonus_cost, flagged, (demoted, recalled))

@@ -1,0 +1,172 @@
+"""Phase 8: promotion scores, open posts, rank headroom, the yearly allocation, rotation."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from scenarios.schema import Mobility, PromotionRule, Scenario
+from sim.allocation import (
+    allocate,
+    apply_allocation,
+    headcount,
+    open_posts,
+    promotion_score,
+    rank_headroom,
+    rotate,
+    vacant_posts,
+)
+from sim.generate import build_organisation, build_population, rank_caps
+from sim.state import MoveReason
+
+
+def scenario(**promotion) -> Scenario:
+    s = Scenario()
+    return s.model_copy(update=dict(policy=s.policy.model_copy(update=dict(
+        promotion=s.policy.promotion.model_copy(update=promotion)))))
+
+
+def world(s: Scenario, seed: int = 0):
+    org = build_organisation(s)
+    return org, build_population(org, s, np.random.default_rng(seed))
+
+
+def test_scores_follow_the_rule():
+    rng = np.random.default_rng(0)
+    org, pop = world(scenario())
+    pop = replace(pop, stigma=np.zeros(len(pop), bool))
+    merit = promotion_score(pop, scenario(rule=PromotionRule.MERIT), 1, rng)
+    assert np.array_equal(np.argsort(merit, kind="stable"), np.argsort(pop.merit, kind="stable"))
+    senior = promotion_score(pop, scenario(rule=PromotionRule.SENIORITY), 1, rng)
+    index = pop.years_in_grade + 0.2 * pop.age
+    assert np.corrcoef(np.log(senior), index)[0, 1] == pytest.approx(1.0)
+    worst = promotion_score(pop, scenario(rule=PromotionRule.WORST), 1, rng)
+    np.testing.assert_allclose(np.log(worst), -np.log(merit))
+    assert np.all(merit > 0)
+
+
+def test_stigma_lowers_the_score_by_its_size():
+    rng = np.random.default_rng(0)
+    org, pop = world(scenario())
+    clean = replace(pop, stigma=np.zeros(len(pop), bool))
+    marked = replace(pop, stigma=np.ones(len(pop), bool))
+    s = scenario(rule=PromotionRule.MERIT)
+    ratio = promotion_score(marked, s, 1, rng) / promotion_score(clean, s, 1, rng)
+    np.testing.assert_allclose(ratio, np.exp(-s.policy.discipline.stigma))
+
+
+def test_initial_population_respects_quotas_posts_and_establishment():
+    s = scenario()
+    org, pop = world(s)
+    assert np.all(headcount(pop, org) <= org.unit_establishment)
+    assert np.all(rank_headroom(pop, org)[:, 1:] >= 0)
+    holders = pop.post[pop.post >= 0]
+    assert len(np.unique(holders)) == len(holders)
+    assert np.all(pop.rank[pop.post >= 0] >= org.post_min_rank[holders])
+    assert not vacant_posts(pop, org).any()  # every post starts filled
+
+
+def test_rank_headroom_counts_rank_or_above():
+    s = scenario()
+    org, pop = world(s)
+    caps = rank_caps(org)
+    pool = org.unit_pool[pop.unit]
+    head = rank_headroom(pop, org)
+    for p in range(len(org.pool_names)):
+        for r in range(1, len(org.rank_quota)):
+            held = np.count_nonzero((pool == p) & (pop.rank >= r))
+            assert head[p, r] == max(0, caps[p, r] - held)
+
+
+def test_open_posts_limited_by_free_establishment():
+    s = scenario()
+    org, pop = world(s)
+    unit = 0
+    posts = np.flatnonzero(org.post_unit == unit)
+    emptied = replace(pop, post=np.where(np.isin(pop.post, posts), -1, pop.post))
+    vacant = vacant_posts(emptied, org)
+    assert vacant[posts].all()
+    assert not open_posts(emptied, org, vacant)[posts].any()  # unit is full: internal only
+    leaver = np.flatnonzero(emptied.unit == unit)[0]
+    one_free = emptied.take(np.arange(len(pop)) != leaver)
+    is_open = open_posts(one_free, org, vacant_posts(one_free, org))
+    assert is_open[posts].sum() == 1
+    assert org.post_level[posts][is_open[posts]][0] == org.post_level[posts].max()
+
+
+@pytest.mark.parametrize("mobility", list(Mobility))
+def test_allocation_fills_vacancies_within_the_rules(mobility):
+    s = scenario(rule=PromotionRule.MERIT, mobility=mobility)
+    org, pop = world(s)
+    rng = np.random.default_rng(0)
+    # Free up posts and slots: the oldest fifth retires.
+    pop = pop.take(pop.age < np.quantile(pop.age, 0.8))
+    allocation = allocate(pop, org, s, year=1, rng=rng)
+    assert len(allocation.row) == len(np.unique(allocation.row))  # one move each
+    new, moves = apply_allocation(pop, allocation, org, s, rng)
+    assert np.all(headcount(new, org) <= org.unit_establishment)
+    assert np.all(rank_headroom(new, org) >= 0)
+    caps = rank_caps(org)
+    pool = org.unit_pool[new.unit]
+    for r in range(1, len(org.rank_quota)):
+        assert np.all(np.bincount(pool[new.rank >= r], minlength=len(caps)) <= caps[:, r])
+    holders = new.post[new.post >= 0]
+    assert len(np.unique(holders)) == len(holders)
+    assert np.all(new.rank[new.post >= 0] >= org.post_min_rank[holders])
+    assert np.all(new.unit[new.post >= 0] == org.post_unit[holders])
+    moved_post = allocation.row[allocation.is_post]
+    if mobility is Mobility.WITHIN_UNIT:
+        assert np.all(pop.unit[moved_post] == new.unit[moved_post])
+    if mobility is Mobility.WITHIN_SYSTEM:
+        frontline = org.unit_frontline
+        assert np.all(frontline[pop.unit[moved_post]] == frontline[new.unit[moved_post]])
+    assert len(moves) == len(allocation.row) > 0
+    assert set(moves.reason) <= {MoveReason.POST_PROMOTION, MoveReason.RANK_PROMOTION}
+
+
+def test_no_rank_slots_without_rank_only_promotions():
+    s = scenario(rank_only=False)
+    org, pop = world(s)
+    pop = pop.take(pop.age < np.quantile(pop.age, 0.8))
+    allocation = allocate(pop, org, s, year=1, rng=np.random.default_rng(0))
+    assert allocation.is_post.all() and len(allocation.row) > 0
+
+
+def test_blocked_cadres_are_passed_over():
+    s = scenario(rule=PromotionRule.MERIT)
+    org, pop = world(s)
+    pop = pop.take(pop.age < np.quantile(pop.age, 0.8))
+    blocked = replace(pop, block_until=np.where(pop.merit > np.median(pop.merit), 1.5, -np.inf))
+    allocation = allocate(blocked, org, s, year=1, rng=np.random.default_rng(0))
+    assert len(allocation.row) > 0
+    assert np.all(blocked.block_until[allocation.row] <= 1)
+
+
+@pytest.mark.parametrize(("transfer", "low", "high"), [(1.0, 0.999, 1.001), (0.0, -0.3, 0.3)])
+def test_transfer_of_ability_on_post_promotion(transfer, low, high):
+    """Pluchino et al.: transfer 1 keeps competence, 0 redraws it (the Peter hypothesis)."""
+    s = scenario().model_copy(update=dict(
+        behaviour=Scenario().behaviour.model_copy(update=dict(transfer=transfer))))
+    org, pop = world(s)
+    n = len(pop)
+    from sim.allocation import Allocation
+
+    rows = np.arange(n)
+    fake = Allocation(row=rows, is_post=np.ones(n, bool), post=pop.post.clip(0), new_rank=pop.rank,
+                      score=np.ones(n), statuses=())
+    new, _ = apply_allocation(pop, fake, org, s, np.random.default_rng(0))
+    assert low <= np.corrcoef(pop.ability, new.ability)[0, 1] <= high
+
+
+def test_rotation_swaps_same_rank_pairs_between_systems():
+    s = Scenario()
+    s = s.model_copy(update=dict(policy=s.policy.model_copy(update=dict(
+        rotation=s.policy.rotation.model_copy(update=dict(share=0.3))))))
+    org, pop = world(s)
+    new, moves = rotate(pop, org, s, np.zeros(len(pop), bool), np.random.default_rng(0))
+    assert len(moves) > 0 and np.all(moves.reason == MoveReason.ROTATION)
+    np.testing.assert_array_equal(headcount(new, org), headcount(pop, org))
+    np.testing.assert_array_equal(rank_headroom(new, org), rank_headroom(pop, org))
+    moved = new.unit != pop.unit
+    assert np.all(pop.post[moved] == -1)
+    assert np.all(org.unit_frontline[new.unit[moved]] != org.unit_frontline[pop.unit[moved]])
