@@ -18,7 +18,7 @@ from optimize.solve import ResultStatus, SolverResult, solve_program
 
 # Above this many columns the LP is solved by column generation from a seed (measured in
 # benchmarks/allocation.py: it pays off once the columns far outnumber the posts and slots).
-SIFTING_MIN_COLUMNS = 20_000
+SIFTING_MIN_COLUMNS = 5_000
 
 
 class AllocationError(RuntimeError):

@@ -157,42 +157,122 @@ def solve_lp(
     time_limit: float | None = None,
     seed_columns: np.ndarray | None = None,
 ) -> LpResult:
-    """The LP relaxation of ``program``, by sifting from ``seed_columns`` (all if ``None``)."""
+    """The LP relaxation of ``program``, by column generation from ``seed_columns``.
+
+    Without a seed the LP is solved over all columns at once. With one, a
+    restricted LP over the seed is solved in two phases. Phase 1 gives each row
+    that the empty allocation violates (a must-fill post) an artificial column
+    and minimises the artificials, pricing in real columns until none has a
+    positive phase-1 reduced cost: the restricted LP is then feasible, or the
+    full LP provably is not. Phase 2 fixes the artificials at 0, restores the
+    objective and prices in columns until no absent column has a positive
+    reduced cost, the optimality certificate of the full LP.
+    """
     n = program.matrix.shape[1]
     matrix = sp.csc_array(program.matrix)
-    cols = np.arange(n) if seed_columns is None else np.unique(np.asarray(seed_columns, np.int64))
+    cost = np.asarray(program.cost, float)
+    if seed_columns is None:
+        return _solve_lp_whole(program, matrix, time_limit)
+    artificial = _artificial_block(program)
+    n_art = artificial.shape[1]
+    cols = np.unique(np.asarray(seed_columns, np.int64))
     h = _highs(time_limit)
-    _pass_lp(h, _Restricted(program, matrix, cols))
+    _pass_lp(h, _WithArtificials(program, matrix, cols, artificial))
     h.setOptionValue("solver", "simplex")
     h.setOptionValue("simplex_strategy", 1)  # dual simplex
+    h.setOptionValue("presolve", "off")  # re-solves start from the previous basis
     in_set = np.zeros(n, bool)
     in_set[cols] = True
+    rounds = 0
+    if n_art:
+        phase1, cols, rounds = _sift(h, program, matrix, np.zeros(n), cols, in_set, n_art)
+        if phase1 is None:
+            return LpResult(ResultStatus.NO_SOLUTION, None, -np.inf, None, None, len(cols), rounds)
+        if phase1 < -1e-7:  # the artificials cannot be priced out: no feasible allocation
+            return LpResult(ResultStatus.INFEASIBLE, None, -np.inf, None, None, len(cols), rounds)
+        h.changeColsBounds(n_art, np.arange(n_art, dtype=np.int32), np.zeros(n_art),
+                           np.zeros(n_art))
+        h.changeColsCost(len(cols), n_art + np.arange(len(cols), dtype=np.int32), cost[cols])
+    objective, cols, more = _sift(h, program, matrix, cost, cols, in_set, n_art)
+    rounds += more
+    if objective is None:
+        return LpResult(ResultStatus.NO_SOLUTION, None, -np.inf, None, None, len(cols), rounds)
+    solution = h.getSolution()
+    row_dual = np.asarray(solution.row_dual)
+    x = np.zeros(n)
+    x[cols] = np.asarray(solution.col_value)[n_art:]
+    return LpResult(ResultStatus.OPTIMAL, x, float(cost @ x), row_dual,
+                    reduced_costs(program, row_dual), len(cols), rounds)
+
+
+def _solve_lp_whole(program: LinearProgram, matrix: sp.csc_array,
+                    time_limit: float | None) -> LpResult:
+    n = matrix.shape[1]
+    h = _highs(time_limit)
+    _pass_lp(h, _Restricted(program, matrix, np.arange(n)))
+    h.setOptionValue("solver", "simplex")
+    h.setOptionValue("simplex_strategy", 1)
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return LpResult(ResultStatus.INFEASIBLE, None, -np.inf, None, None, n, 1)
+    if status != highspy.HighsModelStatus.kOptimal:
+        return LpResult(ResultStatus.NO_SOLUTION, None, -np.inf, None, None, n, 1)
+    solution = h.getSolution()
+    x = np.asarray(solution.col_value)
+    row_dual = np.asarray(solution.row_dual)
+    return LpResult(ResultStatus.OPTIMAL, x, float(program.cost @ x), row_dual,
+                    reduced_costs(program, row_dual), n, 1)
+
+
+def _sift(h: highspy.Highs, program: LinearProgram, matrix: sp.csc_array, cost: np.ndarray,
+          cols: np.ndarray, in_set: np.ndarray, n_art: int):
+    """Re-solve and price in columns of positive reduced cost under ``cost`` until none is left.
+
+    Returns the restricted optimum (``None`` if a solve did not reach optimality),
+    the columns now in the model, and the number of rounds.
+    """
     rounds = 0
     while True:
         rounds += 1
         h.run()
-        status = h.getModelStatus()
-        if status == highspy.HighsModelStatus.kInfeasible and len(cols) == n:
-            return LpResult(ResultStatus.INFEASIBLE, None, -np.inf, None, None, n, rounds)
-        if status != highspy.HighsModelStatus.kOptimal:
-            if len(cols) < n:  # the seed may lack the columns that make the LP feasible
-                return solve_lp(program, time_limit=time_limit)
-            return LpResult(ResultStatus.NO_SOLUTION, None, -np.inf, None, None, n, rounds)
-        solution = h.getSolution()
-        row_dual = np.asarray(solution.row_dual)
-        d = reduced_costs(program, row_dual)
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None, cols, rounds
+        row_dual = np.asarray(h.getSolution().row_dual)
+        d = cost - matrix.T @ row_dual
         entering = np.flatnonzero(~in_set & (d > PRICING_TOL))
         if len(entering) == 0:
-            break
-        entering = _best_priced(entering, d, max(MIN_ENTERING, len(cols)))
-        _add_columns(h, program, matrix, entering)
+            return float(h.getInfo().objective_function_value), cols, rounds
+        entering = _best_priced(entering, d, max(MIN_ENTERING, len(cols) // 10))
+        _add_columns(h, cost, program.col_upper, matrix, entering)
         cols = np.concatenate([cols, entering])
         in_set[entering] = True
-    x = np.zeros(n)
-    x[cols] = np.asarray(solution.col_value)
-    return LpResult(
-        ResultStatus.OPTIMAL, x, float(program.cost @ x), row_dual, d, len(cols), rounds
-    )
+
+
+def _artificial_block(program: LinearProgram) -> sp.csc_array:
+    """One artificial column per row that zero activity violates (+1 below, -1 above)."""
+    lower = np.asarray(program.row_lower, float)
+    upper = np.asarray(program.row_upper, float)
+    below = np.flatnonzero(lower > 1e-9)
+    above = np.flatnonzero(upper < -1e-9)
+    rows = np.concatenate([below, above])
+    coef = np.concatenate([np.ones(len(below)), -np.ones(len(above))])
+    return sp.csc_array((coef, (rows, np.arange(len(rows)))), shape=(len(lower), len(rows)))
+
+
+class _WithArtificials:
+    """Phase 1 of ``program`` over ``cols``: artificials first (cost -1), real columns at cost 0."""
+
+    def __init__(self, program: LinearProgram, matrix: sp.csc_array, cols: np.ndarray,
+                 artificial: sp.csc_array) -> None:
+        n_art = artificial.shape[1]
+        real_cost = np.asarray(program.cost, float)[cols]
+        self.cost = np.concatenate([-np.ones(n_art), real_cost if n_art == 0 else 0 * real_cost])
+        self.matrix = sp.csc_array(sp.hstack([artificial, matrix[:, cols]], format="csc"))
+        self.row_lower, self.row_upper = program.row_lower, program.row_upper
+        self.col_upper = np.concatenate([np.full(n_art, np.inf),
+                                         np.asarray(program.col_upper, float)[cols]])
+        self.integer = np.zeros(n_art + len(cols), bool)
 
 
 def _best_priced(entering: np.ndarray, d: np.ndarray, limit: int) -> np.ndarray:
@@ -355,20 +435,13 @@ def _pass_lp(h: highspy.Highs, program: LinearProgram) -> None:
     h.passModel(lp)
 
 
-def _add_columns(
-    h: highspy.Highs, program: LinearProgram, matrix: sp.csc_array, cols: np.ndarray
-) -> None:
+def _add_columns(h: highspy.Highs, cost: np.ndarray, col_upper: np.ndarray,
+                 matrix: sp.csc_array, cols: np.ndarray) -> None:
     block = matrix[:, cols]
-    h.addCols(
-        len(cols),
-        np.asarray(program.cost, float)[cols],
-        np.zeros(len(cols)),
-        np.asarray(program.col_upper, float)[cols],
-        block.nnz,
-        block.indptr[:-1].astype(np.int32),
-        block.indices.astype(np.int32),
-        block.data.astype(float),
-    )
+    h.addCols(len(cols), cost[cols], np.zeros(len(cols)),
+              np.asarray(col_upper, float)[cols], block.nnz,
+              block.indptr[:-1].astype(np.int32), block.indices.astype(np.int32),
+              block.data.astype(float))
 
 
 def _is_integral(x: np.ndarray, integer: np.ndarray) -> bool:
