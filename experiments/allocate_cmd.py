@@ -19,13 +19,14 @@ from enum import IntEnum
 from pathlib import Path
 
 from experiments.allocation_io import (
-    check_out_dir,
+    OUTPUT_FILES,
     read_allocation_inputs,
     run_provenance,
     write_proposal,
 )
 from experiments.allocation_report import percent
 from experiments.errors import InputError
+from experiments.provenance import check_out_dir
 from optimize import AllocationError, allocate
 from optimize.problem import AllocationProblem
 from optimize.proposal import Backend, Proposal, SolveStatus
@@ -85,7 +86,7 @@ def run_allocate(
     """
     out = Path(out)
     try:
-        check_out_dir(out)
+        check_out_dir(out, OUTPUT_FILES, "a previous proposal")
         problem, inputs = read_allocation_inputs(candidates, posts, pools, rules, fit)
     except InputError as error:
         return report_error(str(error), ExitCode.BAD_INPUT)

@@ -40,16 +40,10 @@ import enum
 import hashlib
 import io
 import json
-import math
-import os
-import platform
 import re
-import shutil
 import tomllib
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +52,13 @@ from pydantic import BaseModel, ValidationError
 
 from experiments.allocation_report import moves_table, render_report
 from experiments.errors import InputError
+from experiments.provenance import (
+    atomic_dir,
+    check_out_dir,
+    command_line,
+    software_versions,
+    to_json_safe,
+)
 from optimize.problem import AllocationProblem, Candidates, Fit, Posts, RankPools
 from optimize.proposal import Proposal
 from optimize.rules import Rules
@@ -618,42 +619,13 @@ def describe_toml_value(value: object) -> str:
 # --------------------------------------------------------------------------- writing
 
 
-def check_out_dir(out_dir: Path) -> None:
-    """Raise unless ``out_dir`` is absent, empty, or holds only a previous proposal.
-
-    Replacing a folder that holds anything else would delete the user's files.
-    """
-    out_dir = Path(out_dir)
-    if not out_dir.exists():
-        return
-    if not out_dir.is_dir():
-        raise InputError(out_dir, "a folder for --out", got="a file")
-    foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in OUTPUT_FILES)
-    if foreign:
-        raise InputError(
-            out_dir, "a new or empty folder for --out (or one holding a previous proposal)",
-            got=f"a folder holding other files ({_listing(foreign)})",
-        )
-
-
-def software_versions() -> dict[str, str]:
-    """Versions of Python and of the packages that shape the result."""
-    versions = {"python": platform.python_version()}
-    for name in SOFTWARE:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
-
-
 def run_provenance(inputs: dict, command: Sequence[str] | None) -> dict:
     """Complete the reader's provenance with the command line and software versions.
 
     No timestamp: the same command on the same files gives the same provenance.
     """
-    return {**inputs, "command": None if command is None else list(command),
-            "software": software_versions()}
+    return {**inputs, "command": command_line(command),
+            "software": software_versions(SOFTWARE)}
 
 
 def write_proposal(
@@ -685,37 +657,14 @@ def write_proposal(
     InputError
         ``out_dir`` is a file or holds files youwei did not write.
     """
-    out_dir = Path(out_dir)
-    check_out_dir(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = out_dir.parent / f".{out_dir.name}.{uuid.uuid4().hex[:12]}.partial"
-    staging.mkdir()
-    try:
+    check_out_dir(out_dir, OUTPUT_FILES, "a previous proposal")
+    with atomic_dir(out_dir) as staging:
         write_proposal_csv(staging / "proposal.csv", problem, proposal)
         write_proposal_json(staging / "proposal.json", problem, proposal, provenance)
         report = render_report(problem, proposal, provenance)
         (staging / "report.md").write_text(report, encoding="utf-8")
         if export_lp:
             write_model_lp(staging / "model.lp", problem)
-        replace_dir(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-def replace_dir(new: Path, target: Path) -> None:
-    """Rename ``new`` to ``target``, replacing an existing ``target`` only on success."""
-    if not target.exists():
-        os.rename(new, target)
-        return
-    old = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.old"
-    os.rename(target, old)
-    try:
-        os.rename(new, target)
-    except BaseException:
-        os.rename(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_proposal_csv(path: Path, problem: AllocationProblem, proposal: Proposal) -> None:
@@ -756,23 +705,6 @@ def proposal_summary(problem: AllocationProblem, proposal: Proposal, provenance:
         "provenance": provenance,
     }
     return to_json_safe(summary)
-
-
-def to_json_safe(value: object) -> object:
-    """Plain JSON values: enums to their value, numpy scalars to Python, inf/nan to None."""
-    if isinstance(value, dict):
-        return {str(k): to_json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [to_json_safe(v) for v in value]
-    if isinstance(value, enum.Enum):
-        return to_json_safe(value.value)
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    return value
 
 
 def write_model_lp(path: Path, problem: AllocationProblem) -> None:

@@ -135,7 +135,7 @@ def handle_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from experiments.run_cmd import run_run
 
     return run_run(args.scenario, years=args.years, seed=args.seed, out=args.out,
-                   plot=args.plot)
+                   plot=args.plot, command=["youwei", *argv])
 
 
 def add_scenarios_command(subparsers) -> None:

@@ -119,6 +119,8 @@ class Population(_Block):
     competence_sd: Positive = 2.0
     competence_min: float = 1.0
     competence_max: float = 10.0
+    dismissal_competence: float = Field(
+        4.0, ge=0, le=100, description="PYRAMID: members below this competence are dismissed")
 
     @model_validator(mode="after")
     def check_ages(self) -> Population:
@@ -185,7 +187,7 @@ class Behaviour(_Block):
         0.5, description="initial perceived excuse rate of honest errors (belief_tolerance)")
     prior_bonus_link: Share = Field(
         0.5, description="initial perceived bonus link (belief_bonus)")
-    prior_sd: NonNegative = Field(0.1, le=1, description="spread of the initial beliefs")
+    prior_sd: float = Field(0.1, ge=0, le=1, description="spread of the initial beliefs")
     patience_years: Positive = Field(
         3.0, description="years in grade before waiting lowers morale (voluntary exit)")
     premium_morale: NonNegative = Field(

@@ -69,7 +69,7 @@ from scipy.special import ndtri
 from scenarios.schema import OrganisationKind, PromotionRule, Scenario
 from sim.state import MoveReason, Organisation, Population, UnitKind
 
-DISMISSAL_COMPETENCE = 4.0  # Pluchino et al. (2010): agents below this leave (not in the schema)
+DISMISSAL_COMPETENCE = 4.0  # Pluchino et al. (2010); the default of population.dismissal_competence
 RECRUIT = -1  # ``source`` of a position filled by a recruit
 VACANT = -2  # ``source`` of a position left empty
 
@@ -153,11 +153,12 @@ class PyramidParams:
 
 
 def pyramid_params(
-    scenario: Scenario, *, dismissal_competence: float = DISMISSAL_COMPETENCE
+    scenario: Scenario, *, dismissal_competence: float | None = None
 ) -> PyramidParams:
     """Unpack ``scenario`` (a ``PYRAMID`` organisation) for the yearly kernel.
 
-    ``dismissal_competence`` is not (yet) a scenario field: the paper's 4 unless given.
+    ``dismissal_competence`` overrides ``scenario.population.dismissal_competence``
+    (the paper's 4 by default) for sensitivity runs.
     """
     org, pop = scenario.organisation, scenario.population
     if org.kind is not OrganisationKind.PYRAMID:
@@ -172,7 +173,8 @@ def pyramid_params(
                     pop.competence_max),
         age=(pop.recruit_age_mean, pop.recruit_age_sd, float(pop.age_min), float(pop.age_max)),
         retirement_age=float(pop.retirement_age),
-        dismissal_competence=float(dismissal_competence),
+        dismissal_competence=float(pop.dismissal_competence if dismissal_competence is None
+                                   else dismissal_competence),
         rule=scenario.policy.promotion.rule,
         alternate_p=scenario.policy.promotion.alternate_p,
         blend_weight=scenario.policy.promotion.blend_weight,
@@ -657,7 +659,7 @@ def simulate_pyramid(
     runs: int,
     steps: int,
     seed: int,
-    dismissal_competence: float = DISMISSAL_COMPETENCE,
+    dismissal_competence: float | None = None,
 ) -> np.ndarray:
     """Efficiency paths of ``runs`` independent pyramids, without mesa.
 
@@ -673,8 +675,8 @@ def simulate_pyramid(
     runs, steps : int >= 1, >= 0
     seed : int >= 0
         Root seed.
-    dismissal_competence : float
-        Agents below it are dismissed (the paper's 4; a sensitivity lever).
+    dismissal_competence : float, optional
+        Agents below it are dismissed; default the scenario's (the paper's 4).
 
     Returns
     -------
