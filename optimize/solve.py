@@ -26,6 +26,7 @@ import scipy.sparse as sp
 
 INTEGRALITY_TOL = 1e-6
 PRICING_TOL = 1e-9
+BIG_M = 1_000.0  # artificial cost, in units of the largest |objective coefficient|
 MIN_ENTERING = 2_000  # columns admitted per round of column generation, at least
 
 
@@ -160,13 +161,15 @@ def solve_lp(
     """The LP relaxation of ``program``, by column generation from ``seed_columns``.
 
     Without a seed the LP is solved over all columns at once. With one, a
-    restricted LP over the seed is solved in two phases. Phase 1 gives each row
-    that the empty allocation violates (a must-fill post) an artificial column
-    and minimises the artificials, pricing in real columns until none has a
-    positive phase-1 reduced cost: the restricted LP is then feasible, or the
-    full LP provably is not. Phase 2 fixes the artificials at 0, restores the
-    objective and prices in columns until no absent column has a positive
-    reduced cost, the optimality certificate of the full LP.
+    restricted LP over the seed is solved and columns of positive reduced cost
+    are priced in until none is left: the optimality certificate of the full LP.
+    Rows that the empty allocation violates (must-fill posts) get artificial
+    columns at cost -M (M = ``BIG_M`` times the largest |cost|), so the restricted
+    LP is always feasible and the columns that restore feasibility are chosen for
+    their value too. If artificials are still positive when pricing stops, an
+    exact phase 1 (artificials at cost -1, real columns at 0) either prices them
+    out or proves the full LP infeasible; then the artificials are fixed at 0 and
+    pricing continues under the real costs.
     """
     n = program.matrix.shape[1]
     matrix = sp.csc_array(program.matrix)
@@ -185,11 +188,25 @@ def solve_lp(
     in_set[cols] = True
     rounds = 0
     if n_art:
-        phase1, cols, rounds = _sift(h, program, matrix, np.zeros(n), cols, in_set, n_art)
-        if phase1 is None:
+        # Composite phase (big-M): artificials cost -M, real columns their real cost, so the
+        # columns priced in to restore feasibility are good ones too. Artificials at 0 at the
+        # end means the full LP is solved; otherwise the exact phase 1 decides feasibility.
+        objective, cols, rounds = _sift(h, program, matrix, cost, cols, in_set, n_art)
+        if objective is None:
             return LpResult(ResultStatus.NO_SOLUTION, None, -np.inf, None, None, len(cols), rounds)
-        if phase1 < -1e-7:  # the artificials cannot be priced out: no feasible allocation
-            return LpResult(ResultStatus.INFEASIBLE, None, -np.inf, None, None, len(cols), rounds)
+        art_left = float(np.sum(np.asarray(h.getSolution().col_value)[:n_art]))
+        if art_left > 1e-9:
+            everything = n_art + np.arange(len(cols), dtype=np.int32)
+            h.changeColsCost(n_art, np.arange(n_art, dtype=np.int32), -np.ones(n_art))
+            h.changeColsCost(len(cols), everything, np.zeros(len(cols)))
+            phase1, cols, more = _sift(h, program, matrix, np.zeros(n), cols, in_set, n_art)
+            rounds += more
+            if phase1 is None:
+                return LpResult(ResultStatus.NO_SOLUTION, None, -np.inf, None, None, len(cols),
+                                rounds)
+            if phase1 < -1e-7:  # the artificials cannot be priced out: no feasible allocation
+                return LpResult(ResultStatus.INFEASIBLE, None, -np.inf, None, None, len(cols),
+                                rounds)
         h.changeColsBounds(n_art, np.arange(n_art, dtype=np.int32), np.zeros(n_art),
                            np.zeros(n_art))
         h.changeColsCost(len(cols), n_art + np.arange(len(cols), dtype=np.int32), cost[cols])
@@ -261,13 +278,14 @@ def _artificial_block(program: LinearProgram) -> sp.csc_array:
 
 
 class _WithArtificials:
-    """Phase 1 of ``program`` over ``cols``: artificials first (cost -1), real columns at cost 0."""
+    """``program`` over ``cols`` with artificials first, at cost -M (the composite phase)."""
 
     def __init__(self, program: LinearProgram, matrix: sp.csc_array, cols: np.ndarray,
                  artificial: sp.csc_array) -> None:
         n_art = artificial.shape[1]
-        real_cost = np.asarray(program.cost, float)[cols]
-        self.cost = np.concatenate([-np.ones(n_art), real_cost if n_art == 0 else 0 * real_cost])
+        real_cost = np.asarray(program.cost, float)
+        penalty = BIG_M * (1.0 + float(np.abs(real_cost).max(initial=0.0)))
+        self.cost = np.concatenate([np.full(n_art, -penalty), real_cost[cols]])
         self.matrix = sp.csc_array(sp.hstack([artificial, matrix[:, cols]], format="csc"))
         self.row_lower, self.row_upper = program.row_lower, program.row_upper
         self.col_upper = np.concatenate([np.full(n_art, np.inf),
