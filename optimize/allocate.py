@@ -10,7 +10,7 @@ import numpy as np
 from optimize.eligibility import eligible_pairs
 from optimize.explain import explain as explain_proposal
 from optimize.explain import prices as price_rules
-from optimize.formulation import Formulation, build_formulation, seed_columns
+from optimize.formulation import Formulation, build_formulation, seed_columns, share_rows
 from optimize.problem import AllocationProblem
 from optimize.proposal import Backend, Explanation, MoveKind, Moves, Proposal, SolveStatus
 from optimize.relax import solve_relaxed
@@ -101,8 +101,10 @@ def _solve(
     problem: AllocationProblem, form: Formulation, backend: Backend, time_limit: float | None
 ) -> SolverResult:
     if backend is Backend.FAST:
-        seed = seed_columns(form) if form.n_cols > SIFTING_MIN_COLUMNS else None
-        return solve_program(form, time_limit=time_limit, seed_columns=seed)
+        if form.n_cols <= SIFTING_MIN_COLUMNS:
+            return solve_program(form, time_limit=time_limit)
+        return solve_program(form, time_limit=time_limit, seed_columns=seed_columns(form),
+                             lazy_rows=share_rows(form))
     from optimize.pulp_model import build_pulp_model
     from optimize.solve import solve_pulp
 

@@ -288,6 +288,12 @@ def build_formulation(
     )
 
 
+def share_rows(form: Formulation) -> np.ndarray:
+    """The young and frontline share rows: dense, and often not binding (solved lazily)."""
+    return np.concatenate([form.rows_of(RowFamily.YOUNG_SHARE),
+                           form.rows_of(RowFamily.FRONTLINE_SHARE)])
+
+
 def seed_columns(form: Formulation, per_row: int = 3) -> np.ndarray:
     """Promising columns to start the LP's column generation from.
 

@@ -97,6 +97,7 @@ def solve_program(
     time_limit: float | None = None,
     lp_first: bool = True,
     seed_columns: np.ndarray | None = None,
+    lazy_rows: np.ndarray | None = None,
 ) -> SolverResult:
     """Solve ``program`` to proven optimality (or the time limit) with HiGHS.
 
@@ -112,6 +113,8 @@ def solve_program(
     seed_columns : (k,) int, optional
         Start the LP's column generation from these columns; ``None`` = all
         columns at once.
+    lazy_rows : (r,) int, optional
+        With ``seed_columns``: rows left out of the LP until violated (see ``solve_lp``).
     """
     start = time.perf_counter()
     integer = np.asarray(program.integer, bool)
@@ -119,7 +122,7 @@ def solve_program(
         return _empty_result(program, start)
     if not lp_first:
         return _restricted_mip(program, integer, np.arange(len(integer)), None, time_limit, start)
-    lp = solve_lp(program, time_limit=time_limit, seed_columns=seed_columns)
+    lp = solve_lp(program, time_limit=time_limit, seed_columns=seed_columns, lazy_rows=lazy_rows)
     if lp.status is ResultStatus.INFEASIBLE:
         return SolverResult(
             ResultStatus.INFEASIBLE,
@@ -157,8 +160,178 @@ def solve_lp(
     *,
     time_limit: float | None = None,
     seed_columns: np.ndarray | None = None,
+    lazy_rows: np.ndarray | None = None,
 ) -> LpResult:
     """The LP relaxation of ``program``, by column generation from ``seed_columns``.
+
+    Without a seed the LP is solved over all columns at once. With one, a
+    restricted LP over the seed is solved and columns of positive reduced cost
+    are priced in until none is left: the optimality certificate of the full LP.
+    Rows that the empty allocation violates (must-fill posts) get artificial
+    columns at cost -M (M = ``BIG_M`` times the largest |cost|), so the restricted
+    LP is always feasible and the columns that restore feasibility are chosen for
+    their value too.
+
+    ``lazy_rows`` (rows the empty allocation satisfies, e.g. the dense share rows)
+    are left out until the solution violates them; then they are added, with
+    their own artificials, and pricing resumes. A solution that is optimal
+    without the remaining lazy rows and satisfies them is optimal with them (it
+    is optimal for a relaxation and feasible), and their duals are 0.
+
+    If artificials are still positive at the end, the LP is solved again with
+    every row from the start and an exact phase 1 that either prices the
+    artificials out or proves the LP infeasible (``_solve_lp_two_phase``), so
+    the answer never depends on the size of M.
+    """
+    matrix = sp.csc_array(program.matrix)
+    if seed_columns is None:
+        return _solve_lp_whole(program, matrix, time_limit)
+    lower = np.asarray(program.row_lower, float)
+    upper = np.asarray(program.row_upper, float)
+    lazy = np.zeros(len(lower), bool)
+    if lazy_rows is not None and len(lazy_rows):
+        lazy[np.asarray(lazy_rows, np.int64)] = True
+        lazy &= (lower <= 0) & (upper >= 0)
+    if not lazy.any():
+        return _solve_lp_two_phase(program, time_limit=time_limit, seed_columns=seed_columns)
+    sifter = _Sifter(program, matrix, np.flatnonzero(~lazy), seed_columns, time_limit)
+    while True:
+        if sifter.sift() is None:
+            return _solve_lp_two_phase(program, time_limit=time_limit, seed_columns=seed_columns)
+        x = sifter.x()
+        waiting = np.flatnonzero(lazy)
+        activity = matrix[waiting, :] @ x
+        violated = waiting[(activity < lower[waiting] - 1e-9) | (activity > upper[waiting] + 1e-9)]
+        if len(violated) == 0:
+            break
+        sifter.add_rows(violated)
+        lazy[violated] = False
+    if sifter.artificial_total() > 1e-9:
+        return _solve_lp_two_phase(program, time_limit=time_limit, seed_columns=seed_columns)
+    row_dual = np.zeros(len(lower))
+    row_dual[sifter.rows] = sifter.row_dual()
+    return LpResult(ResultStatus.OPTIMAL, x, float(program.cost @ x), row_dual,
+                    reduced_costs(program, row_dual), len(sifter.cols), sifter.rounds)
+
+
+class _Sifter:
+    """A HiGHS model of ``program`` over some rows and columns, grown by pricing.
+
+    Model columns are artificials (cost -M) and real columns, in the order they
+    were added; ``real_pos`` / ``art_pos`` are their positions in the model.
+    """
+
+    def __init__(self, program: LinearProgram, matrix: sp.csc_array, rows: np.ndarray,
+                 seed_columns: np.ndarray, time_limit: float | None) -> None:
+        self.program, self.matrix = program, matrix
+        self.cost = np.asarray(program.cost, float)
+        self.col_upper = np.asarray(program.col_upper, float)
+        self.penalty = BIG_M * (1.0 + float(np.abs(self.cost).max(initial=0.0)))
+        self.rows = np.asarray(rows, np.int64)
+        self.model_matrix = matrix[self.rows, :]
+        self.cols = np.unique(np.asarray(seed_columns, np.int64))
+        self.in_set = np.zeros(matrix.shape[1], bool)
+        self.in_set[self.cols] = True
+        self.rounds = 0
+        lower = np.asarray(program.row_lower, float)[self.rows]
+        upper = np.asarray(program.row_upper, float)[self.rows]
+        artificial = _artificial_block_for(lower, upper)
+        n_art = artificial.shape[1]
+        self.art_pos = np.arange(n_art)
+        self.real_pos = n_art + np.arange(len(self.cols))
+        self.h = _highs(time_limit)
+        lp = highspy.HighsLp()
+        block = sp.csc_array(sp.hstack([artificial, self.model_matrix[:, self.cols]],
+                                       format="csc"))
+        lp.num_col_, lp.num_row_ = block.shape[1], block.shape[0]
+        lp.col_cost_ = np.concatenate([np.full(n_art, -self.penalty), self.cost[self.cols]])
+        lp.col_lower_ = np.zeros(block.shape[1])
+        lp.col_upper_ = np.concatenate([np.full(n_art, np.inf), self.col_upper[self.cols]])
+        lp.row_lower_, lp.row_upper_ = lower, upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = block.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = block.indices.astype(np.int32)
+        lp.a_matrix_.value_ = block.data.astype(float)
+        lp.sense_ = highspy.ObjSense.kMaximize
+        self.h.passModel(lp)
+        self.h.setOptionValue("solver", "simplex")
+        self.h.setOptionValue("simplex_strategy", 1)  # dual simplex
+        self.h.setOptionValue("presolve", "off")  # re-solves start from the previous basis
+
+    @property
+    def n_model_cols(self) -> int:
+        return len(self.art_pos) + len(self.real_pos)
+
+    def sift(self) -> float | None:
+        """Re-solve and price in columns until none has a positive reduced cost."""
+        while True:
+            self.rounds += 1
+            self.h.run()
+            if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return None
+            d = self.cost - self.model_matrix.T @ self.row_dual()
+            entering = np.flatnonzero(~self.in_set & (d > PRICING_TOL))
+            if len(entering) == 0:
+                return float(self.h.getInfo().objective_function_value)
+            entering = _best_priced(entering, d, max(MIN_ENTERING, len(self.cols) // 10))
+            block = self.model_matrix[:, entering]
+            self.h.addCols(len(entering), self.cost[entering], np.zeros(len(entering)),
+                           self.col_upper[entering], block.nnz,
+                           block.indptr[:-1].astype(np.int32), block.indices.astype(np.int32),
+                           block.data.astype(float))
+            self.real_pos = np.concatenate(
+                [self.real_pos, self.n_model_cols + np.arange(len(entering))])
+            self.cols = np.concatenate([self.cols, entering])
+            self.in_set[entering] = True
+
+    def add_rows(self, rows: np.ndarray) -> None:
+        """Add ``rows`` of the program (over the model's real columns), each with an artificial."""
+        lower = np.asarray(self.program.row_lower, float)[rows]
+        upper = np.asarray(self.program.row_upper, float)[rows]
+        block = sp.csr_array(self.matrix[rows, :][:, self.cols])
+        self.h.addRows(len(rows), lower, upper, block.nnz, block.indptr[:-1].astype(np.int32),
+                       self.real_pos[block.indices].astype(np.int32), block.data.astype(float))
+        first_row = len(self.rows)
+        sign = np.where(np.isfinite(lower), 1.0, -1.0)
+        n_new = len(rows)
+        self.h.addCols(n_new, np.full(n_new, -self.penalty), np.zeros(n_new),
+                       np.full(n_new, np.inf), n_new, np.arange(n_new, dtype=np.int32),
+                       (first_row + np.arange(n_new)).astype(np.int32), sign)
+        self.art_pos = np.concatenate([self.art_pos, self.n_model_cols + np.arange(n_new)])
+        self.rows = np.concatenate([self.rows, rows])
+        self.model_matrix = self.matrix[self.rows, :]
+
+    def values(self) -> np.ndarray:
+        return np.asarray(self.h.getSolution().col_value)
+
+    def x(self) -> np.ndarray:
+        x = np.zeros(self.matrix.shape[1])
+        x[self.cols] = self.values()[self.real_pos]
+        return x
+
+    def artificial_total(self) -> float:
+        return float(self.values()[self.art_pos].sum())
+
+    def row_dual(self) -> np.ndarray:
+        return np.asarray(self.h.getSolution().row_dual)
+
+
+def _artificial_block_for(lower: np.ndarray, upper: np.ndarray) -> sp.csc_array:
+    """One artificial column per row that zero activity violates (+1 below, -1 above)."""
+    below = np.flatnonzero(lower > 1e-9)
+    above = np.flatnonzero(upper < -1e-9)
+    rows = np.concatenate([below, above])
+    coef = np.concatenate([np.ones(len(below)), -np.ones(len(above))])
+    return sp.csc_array((coef, (rows, np.arange(len(rows)))), shape=(len(lower), len(rows)))
+
+
+def _solve_lp_two_phase(
+    program: LinearProgram,
+    *,
+    time_limit: float | None = None,
+    seed_columns: np.ndarray | None = None,
+) -> LpResult:
+    """The seeded LP without lazy rows: composite phase, then an exact phase 1 if needed.
 
     Without a seed the LP is solved over all columns at once. With one, a
     restricted LP over the seed is solved and columns of positive reduced cost
@@ -267,14 +440,8 @@ def _sift(h: highspy.Highs, program: LinearProgram, matrix: sp.csc_array, cost: 
 
 
 def _artificial_block(program: LinearProgram) -> sp.csc_array:
-    """One artificial column per row that zero activity violates (+1 below, -1 above)."""
-    lower = np.asarray(program.row_lower, float)
-    upper = np.asarray(program.row_upper, float)
-    below = np.flatnonzero(lower > 1e-9)
-    above = np.flatnonzero(upper < -1e-9)
-    rows = np.concatenate([below, above])
-    coef = np.concatenate([np.ones(len(below)), -np.ones(len(above))])
-    return sp.csc_array((coef, (rows, np.arange(len(rows)))), shape=(len(lower), len(rows)))
+    return _artificial_block_for(np.asarray(program.row_lower, float),
+                                 np.asarray(program.row_upper, float))
 
 
 class _WithArtificials:

@@ -134,3 +134,47 @@ def test_seed_that_cannot_meet_a_must_fill_row_falls_back_to_all_columns():
     relaxation = dataclasses.replace(form, integer=np.zeros(form.n_cols, bool))
     lp = solve_lp(relaxation, seed_columns=np.array([0]))
     assert lp.objective == pytest.approx(9.0)
+
+
+def _must_fill_problem(n_cand, n_posts, seed, **targets):
+    base = _problem(n_cand, n_posts, seed, **targets)
+    rng = np.random.default_rng(seed + 100)
+    posts = Posts.build(unit=base.posts.unit, level=base.posts.level,
+                        min_rank=np.zeros(n_posts, int), must_fill=rng.random(n_posts) < 0.3)
+    return AllocationProblem(base.candidates, posts, base.pools, base.rules)
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("targets", [
+    dict(young_share_min=0.1, frontline_share_min=0.1),   # rarely binding: rows stay out
+    dict(young_share_min=0.6, frontline_share_min=0.7),   # binding: rows are added
+])
+def test_lazy_share_rows_reach_the_full_lp_optimum(seed, targets):
+    from optimize.formulation import seed_columns, share_rows
+    from optimize.solve import solve_lp
+
+    form = build_formulation(_must_fill_problem(300, 25, seed, **targets))
+    relaxation = dataclasses.replace(form, integer=np.zeros(form.n_cols, bool))
+    full = solve_lp(relaxation)
+    lazy = solve_lp(relaxation, seed_columns=seed_columns(form, per_row=1),
+                    lazy_rows=share_rows(form))
+    assert lazy.objective == pytest.approx(full.objective, rel=1e-9)
+    activity = form.matrix @ lazy.x
+    assert np.all(activity >= form.row_lower - 1e-7) and np.all(activity <= form.row_upper + 1e-7)
+    # dual feasibility of the returned duals: the optimality certificate
+    at_zero = lazy.x <= 1e-9
+    assert lazy.reduced_cost[at_zero].max(initial=0) <= 1e-7
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lazy_path_integer_optimum_equals_plain_mip(seed):
+    from optimize.formulation import seed_columns, share_rows
+
+    form = build_formulation(_must_fill_problem(150, 12, seed, young_share_min=0.5,
+                                                frontline_share_min=0.6))
+    lazy = solve_program(form, seed_columns=seed_columns(form, per_row=1),
+                         lazy_rows=share_rows(form))
+    mip = solve_program(form, lp_first=False)
+    assert lazy.status is mip.status
+    if mip.status is ResultStatus.OPTIMAL:
+        assert lazy.objective == pytest.approx(mip.objective, rel=1e-9, abs=1e-9)
