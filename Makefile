@@ -1,4 +1,4 @@
-# make demo  : run youwei's main job on the bundled defaults (creates .venv if missing)
+# make demo  : compare bundled policy scenarios, and allocate the example county (creates .venv if missing)
 # make test  : run the test suite (creates .venv if missing)
 SHELL := /bin/bash
 VENV := .venv
@@ -25,6 +25,8 @@ $(BIN)/youwei: pyproject.toml
 venv: $(BIN)/youwei
 
 demo: venv
+	$(BIN)/youwei compare baseline ordos zhangdian --replications 30 --years 15 --seed 1 \
+	    --workers 2 --out results/demo/compare
 	$(BIN)/youwei allocate --candidates scenarios/examples/county/candidates.csv \
 	    --posts scenarios/examples/county/posts.csv --pools scenarios/examples/county/pools.csv \
 	    --rules scenarios/examples/county/rules.toml --fit scenarios/examples/county/fit.csv \

@@ -138,6 +138,40 @@ def handle_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
                    plot=args.plot, command=["youwei", *argv])
 
 
+def add_compare_command(subparsers) -> None:
+    """``youwei compare``: several scenarios, replicated with common random numbers."""
+    from experiments.compare_cmd import __doc__ as compare_doc
+
+    parser = subparsers.add_parser(
+        "compare",
+        help="compare scenarios over replications, with paired confidence intervals",
+        description="Run each scenario for the same replications (replication k of every\n"
+        "scenario uses the same seed) and compare them with paired 95% intervals.",
+        epilog=compare_doc,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("scenarios", nargs="+", help="scenario files or bundled names")
+    parser.add_argument("--replications", type=positive_int, default=30, metavar="N",
+                        help="replications per scenario (default: %(default)s)")
+    parser.add_argument("--years", type=positive_int, metavar="N",
+                        help="years to simulate (default: the scenarios')")
+    parser.add_argument("--seed", type=non_negative_int, metavar="S",
+                        help="root seed (default: the first scenario's)")
+    parser.add_argument("--workers", type=positive_int, default=1, metavar="N",
+                        help="processes to run replications in (default: %(default)s)")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="output folder (created; a previous comparison there is replaced)")
+    parser.set_defaults(handler=handle_compare)
+
+
+def handle_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from experiments.compare_cmd import run_compare
+
+    return run_compare(args.scenarios, replications=args.replications, years=args.years,
+                       seed=args.seed, out=args.out, workers=args.workers,
+                       command=["youwei", *argv])
+
+
 def add_scenarios_command(subparsers) -> None:
     """``youwei scenarios``: the bundled scenario library, one line each."""
     parser = subparsers.add_parser("scenarios", help="list the bundled scenarios")
@@ -180,6 +214,7 @@ def non_negative_int(text: str) -> int:
 COMMANDS: tuple[Callable[..., None], ...] = (
     add_allocate_command,
     add_run_command,
+    add_compare_command,
     add_scenarios_command,
     add_validate_command,
 )
