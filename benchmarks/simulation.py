@@ -77,7 +77,7 @@ PHASE_GROUPS = {
     "behaviour (phases 1-7, 9, 10)": (
         "grow_older", "choose_effort", "perform", "draw_errors", "review_errors",
         "apply_discipline", "assess", "reward_and_sanction", "choose_exits", "departure_moves",
-        "recruit", "observed_merit_link", "observed_tolerance", "observed_bonus_link", "learn",
+        "recruit", "year_lessons", "learn",
         "subsidy_cost",
     ),
     "allocation (phase 8)": ("allocate", "apply_allocation", "rotate", "vacant_posts"),
@@ -158,9 +158,10 @@ def behaviour_year(pop: Population, org: Organisation, s: Scenario, flagged: np.
     """Phases 1-5 exactly as ``CadreModel.step`` runs them; returns the population and
     the number of errors."""
     policy = s.policy
-    pop = replace(pop, effort=choose_effort(pop, org, s, flagged, rng))
-    performance = perform(pop, org, s.behaviour, rng)
-    errors = draw_errors(pop, org, s.behaviour, rng)
+    difficulty = org.unit_difficulty[pop.unit]
+    pop = replace(pop, effort=choose_effort(pop, org, s, flagged, rng, difficulty=difficulty))
+    performance = perform(pop, org, s.behaviour, rng, difficulty=difficulty)
+    errors = draw_errors(pop, org, s.behaviour, rng, difficulty=difficulty)
     review = review_errors(errors, policy.tolerance, policy.discipline, rng)
     pop, _ = apply_discipline(pop, review, policy.discipline, year)
     assessment = assess(pop, performance, org, policy, s.population.young_age_max, rng)

@@ -108,10 +108,12 @@ class CadreModel(mesa.Model):
         policy = s.policy
 
         pop = grow_older(self.population, org, s)
-        pop = replace(pop, effort=choose_effort(pop, org, s, self.flagged_units, rng))    # 1
+        difficulty = org.unit_difficulty[pop.unit]  # of each cadre's unit, for phases 1-3
+        pop = replace(pop, effort=choose_effort(pop, org, s, self.flagged_units, rng,
+                                                difficulty=difficulty))                  # 1
         worked = pop
-        performance = perform(pop, org, s.behaviour, rng)                                # 2
-        errors = draw_errors(pop, org, s.behaviour, rng)                                 # 3
+        performance = perform(pop, org, s.behaviour, rng, difficulty=difficulty)         # 2
+        errors = draw_errors(pop, org, s.behaviour, rng, difficulty=difficulty)          # 3
         review = review_errors(errors, policy.tolerance, policy.discipline, rng)         # 4
         pop, discipline_moves = apply_discipline(pop, review, policy.discipline, year)
         assessment = assess(pop, performance, org, policy, s.population.young_age_max, rng)  # 5

@@ -13,7 +13,7 @@ import numpy as np
 from scenarios.schema import Discipline, Policy, Tolerance
 from sim.arrays import draw_categories, group_mean
 from sim.behaviour import Errors
-from sim.events import ErrorBatch, MoveBatch, move_batch
+from sim.events import ErrorBatch, MoveBatch
 from sim.state import ErrorOutcome, MoveReason, Organisation, Population, Severity
 
 NOT_AN_ERROR = -1
@@ -64,31 +64,45 @@ def review_errors(
     drawn from ``severity_honest`` or ``severity_self_serving`` (warning, demerit,
     major demerit, demotion). A self-serving error punished by demotion leads to
     dismissal with probability ``dismissal_share``.
+
+    Only the detected errors (a few percent of cadres) draw and are computed on;
+    the other rows keep the defaults (no error / undetected, not punished).
     """
     n = len(errors.occurred)
-    draws = rng.random((4, n))
-    detected = errors.occurred & errors.detected
+    erred = np.flatnonzero(errors.occurred)
+    outcome = np.full(n, NOT_AN_ERROR, np.int64)
+    outcome[erred] = ErrorOutcome.UNDETECTED
+    classified_honest = np.zeros(n, bool)
+    severity = np.full(n, NOT_PUNISHED, np.int64)
+    dismissed = np.zeros(n, bool)
+
+    rows = erred[errors.detected[erred]]
+    honest = errors.honest[rows]
+    draws = rng.random((4, len(rows)))
     p_classified_honest = np.where(
-        errors.honest, tolerance.discrimination, 1.0 - tolerance.discrimination
+        honest, tolerance.discrimination, 1.0 - tolerance.discrimination
     )
-    classified_honest = detected & (draws[0] < p_classified_honest)
-    excused = classified_honest & (draws[1] < tolerance.excuse_rate)
-    punished = detected & ~excused
-    outcome = np.select(
-        [~errors.occurred, ~detected, excused & errors.honest, punished & errors.honest,
-         excused & ~errors.honest],
-        [NOT_AN_ERROR, ErrorOutcome.UNDETECTED, ErrorOutcome.EXCUSED_HONEST,
-         ErrorOutcome.PUNISHED_HONEST, ErrorOutcome.EXCUSED_SELF_SERVING],
-        ErrorOutcome.PUNISHED_SELF_SERVING,
-    ).astype(np.int64)
-    severity_if_honest = draw_categories(np.asarray(discipline.severity_honest), draws[2])
-    severity_if_selfish = draw_categories(np.asarray(discipline.severity_self_serving), draws[2])
-    severity = np.where(
-        punished, np.where(errors.honest, severity_if_honest, severity_if_selfish), NOT_PUNISHED
+    judged_honest = draws[0] < p_classified_honest
+    excused = judged_honest & (draws[1] < tolerance.excuse_rate)
+    classified_honest[rows] = judged_honest
+    outcome[rows] = np.where(
+        honest,
+        np.where(excused, ErrorOutcome.EXCUSED_HONEST, ErrorOutcome.PUNISHED_HONEST),
+        np.where(excused, ErrorOutcome.EXCUSED_SELF_SERVING, ErrorOutcome.PUNISHED_SELF_SERVING),
     )
-    dismissed = (
-        punished & ~errors.honest & (severity == Severity.DEMOTION)
-        & (draws[3] < discipline.dismissal_share)
+
+    punished = ~excused
+    punished_rows, punished_honest = rows[punished], honest[punished]
+    uniforms = draws[2][punished]
+    punished_severity = np.where(
+        punished_honest,
+        draw_categories(discipline.severity_honest, uniforms),
+        draw_categories(discipline.severity_self_serving, uniforms),
+    )
+    severity[punished_rows] = punished_severity
+    dismissed[punished_rows] = (
+        ~punished_honest & (punished_severity == Severity.DEMOTION)
+        & (draws[3][punished] < discipline.dismissal_share)
     )
     return Review(outcome, classified_honest, severity, dismissed)
 
@@ -127,31 +141,59 @@ def apply_discipline(
     moves : MoveBatch
         ``DISCIPLINARY_DEMOTION`` rows (dismissed cadres excluded: they leave).
     """
-    punished = review.punished
+    # Only the punished rows change (a few percent); columns without a change are shared
+    # with the input population, as ``dataclasses.replace`` shares the untouched ones.
+    rows = np.flatnonzero(review.severity >= 0)
+    severity = review.severity[rows]
     months = np.asarray(discipline.block_months, float)
-    ends = year - DECISION_OFFSET_YEARS + months[np.maximum(review.severity, 0)] / 12.0
-    block_until = np.where(punished, np.maximum(population.block_until, ends),
-                           population.block_until)
-    demoted = punished & (review.severity == Severity.DEMOTION)
-    rank = np.where(demoted, np.maximum(population.rank - 1, 0), population.rank)
-    post = np.where(demoted, -1, population.post)
-    stigma = (population.stigma | punished) & ~(
-        discipline.rehabilitation & (block_until <= year)
-    )
+    ends = year - DECISION_OFFSET_YEARS + months[severity] / 12.0
+    block_until = population.block_until.copy()
+    block_until[rows] = np.maximum(population.block_until[rows], ends)
+    disciplined = population.disciplined.copy()
+    disciplined[rows] = True
+    stigma = population.stigma.copy()
+    stigma[rows] = True
+    if discipline.rehabilitation:
+        stigma &= ~(block_until <= year)
+    demoted = rows[severity == Severity.DEMOTION]
+    rank, post = population.rank, population.post
+    years_in_grade, years_in_post = population.years_in_grade, population.years_in_post
+    if len(demoted):
+        rank, post = rank.copy(), post.copy()
+        years_in_grade, years_in_post = years_in_grade.copy(), years_in_post.copy()
+        rank[demoted] = np.maximum(population.rank[demoted] - 1, 0)
+        post[demoted] = -1
+        years_in_grade[demoted] = 0.0
+        years_in_post[demoted] = 0.0
     new = replace(
         population,
         rank=rank,
         post=post,
-        years_in_grade=np.where(demoted, 0.0, population.years_in_grade),
-        years_in_post=np.where(demoted, 0.0, population.years_in_post),
+        years_in_grade=years_in_grade,
+        years_in_post=years_in_post,
         block_until=block_until,
         stigma=stigma,
-        disciplined=population.disciplined | punished,
+        disciplined=disciplined,
     )
-    moved = np.flatnonzero(demoted & ~review.dismissed)
-    batch = move_batch(MoveReason.DISCIPLINARY_DEMOTION, population.id[moved],
-                       population.unit[moved], population.unit[moved], rank[moved], post[moved])
+    moved = demoted[~review.dismissed[demoted]]
+    batch = same_unit_moves(MoveReason.DISCIPLINARY_DEMOTION, population.id[moved],
+                            population.unit[moved], rank[moved], post[moved])
     return new, batch
+
+
+def same_unit_moves(
+    reason: MoveReason, cadre_id: np.ndarray, unit: np.ndarray, rank: np.ndarray,
+    post: np.ndarray,
+) -> MoveBatch:
+    """Moves of one reason that keep the cadre in the unit (demotions, recalls) as a
+    ``MoveBatch``: ``move_batch`` with ``from_unit = to_unit = unit``, built directly
+    (a few rows a year; this skips ``move_batch``'s broadcasting)."""
+    unit = unit.astype(np.int64)
+    return MoveBatch(
+        cadre_id=cadre_id.astype(np.int64), reason=np.full(len(cadre_id), reason, np.int64),
+        from_unit=unit, to_unit=unit.copy(), rank=rank.astype(np.int64),
+        post=post.astype(np.int64),
+    )
 
 
 @dataclass(frozen=True)
@@ -248,8 +290,8 @@ def demote_and_recall(
     batches = []
     for mask, reason in ((demoted, MoveReason.PERFORMANCE_DEMOTION), (recalled, MoveReason.RECALL)):
         rows = np.flatnonzero(mask)
-        batches.append(move_batch(reason, population.id[rows], population.unit[rows],
-                                  population.unit[rows], population.rank[rows], post[rows]))
+        batches.append(same_unit_moves(reason, population.id[rows], population.unit[rows],
+                                       population.rank[rows], post[rows]))
     return new, batches[0], batches[1]
 
 
