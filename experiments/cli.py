@@ -172,6 +172,59 @@ def handle_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
                        command=["youwei", *argv])
 
 
+def add_sweep_command(subparsers) -> None:
+    """``youwei sweep``: a parameter sweep from a spec, streamed to disk, resumable."""
+    parser = subparsers.add_parser(
+        "sweep",
+        help="run a parameter sweep (grid, lhs, sobol, morris or a list), resumable",
+        description="Run every (design point, replication) of a sweep spec; results stream to\n"
+        "Parquet part files, so --resume after a crash skips the finished runs.",
+        epilog=SWEEP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("spec", type=Path, help="sweep spec (TOML)")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="sweep folder")
+    executor = parser.add_mutually_exclusive_group()
+    executor.add_argument("--workers", type=positive_int, metavar="N",
+                          help="local worker processes (default: the number of cores)")
+    executor.add_argument("--scheduler", metavar="ADDRESS",
+                          help="run on a Dask distributed cluster (e.g. tcp://host:8786)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an interrupted sweep in --out, skipping finished runs")
+    parser.set_defaults(handler=handle_sweep)
+
+
+SWEEP_EPILOG = """\
+exit codes:
+  0    every run finished
+  2    bad input (spec, options, --out): one line on stderr, nothing run
+  3    finished, but some runs failed (failures.parquet has their tracebacks)
+  4    stopped early (a worker died): finished runs are saved, rerun with --resume
+  130  interrupted (Ctrl-C): likewise saved for --resume
+"""
+
+
+def handle_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from experiments.sweep_cmd import run_sweep
+
+    return run_sweep(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler,
+                     resume=args.resume, command=["youwei", *argv])
+
+
+def add_analyze_command(subparsers) -> None:
+    """``youwei analyze``: Sobol or Morris sensitivity indices of a finished sweep."""
+    parser = subparsers.add_parser(
+        "analyze", help="sensitivity analysis (Sobol or Morris) of a finished sweep")
+    parser.add_argument("folder", type=Path, help="a sweep folder written by youwei sweep")
+    parser.set_defaults(handler=handle_analyze)
+
+
+def handle_analyze(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from experiments.sweep_cmd import run_analyze
+
+    return run_analyze(args.folder, command=["youwei", *argv])
+
+
 def add_scenarios_command(subparsers) -> None:
     """``youwei scenarios``: the bundled scenario library, one line each."""
     parser = subparsers.add_parser("scenarios", help="list the bundled scenarios")
@@ -215,6 +268,8 @@ COMMANDS: tuple[Callable[..., None], ...] = (
     add_allocate_command,
     add_run_command,
     add_compare_command,
+    add_sweep_command,
+    add_analyze_command,
     add_scenarios_command,
     add_validate_command,
 )

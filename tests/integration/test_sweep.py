@@ -1,0 +1,351 @@
+"""``run_sweep`` end to end on a small county: tables, resume after kill -9, failures, executors.
+
+The runs are small (58 cadres, 3 years, about 15 ms each): every test here
+together takes a few seconds of simulation; the rest is starting worker
+processes and a Dask LocalCluster.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.sweep import FAILURES, MANIFEST, RUNS, SERIES
+from experiments.sweep_cmd import run_sweep
+from experiments.sweep_spec import load_spec
+from sim.metrics import COUNTY_REPORTERS
+
+# The baseline rules on a small county (2 organs x 10, 3 towns x 10, 1 project x 8 = 58 cadres).
+SMALL = """\
+extends = "baseline.toml"
+name = "small_county"
+years = 3
+
+[organisation.organs]
+count = 2
+establishment = 10
+
+[organisation.frontline]
+count = 3
+establishment = 10
+
+[organisation.key_projects]
+count = 1
+establishment = 8
+"""
+
+# 60 points x 2 replications = 120 runs: about 2 s in one process.
+SPEC = """\
+name = "small_sweep"
+scenario = "small.toml"
+years = 3
+seed = 11
+replications = 2
+outputs = ["mean_effort", "punished_honest_share", "promotions_count"]
+
+[parameters]
+"policy.tolerance.excuse_rate" = { range = [0.0, 1.0] }
+"policy.promotion.rule" = { levels = ["seniority", "merit"] }
+
+[design]
+method = "lhs"
+samples = 60
+"""
+
+# A county of towns only, whose establishment is swept down to zero: an organisation
+# without a single cadre. The schema accepts it (establishment: an integer >= 0) but the
+# model cannot start one: generating the population fails (IndexError in
+# sim/generate.py, posts to fill and nobody to fill them). That is a run failing at run
+# time for a real reason, which no spec-time check of the schema's ranges can see.
+TOWNS_ONLY = """\
+extends = "small.toml"
+name = "towns_only"
+
+[organisation.organs]
+count = 0
+
+[organisation.key_projects]
+count = 0
+"""
+
+FAILING_SPEC = """\
+name = "failing_sweep"
+scenario = "towns_only.toml"
+seed = 3
+replications = 2
+outputs = ["mean_effort"]
+
+[parameters]
+"organisation.frontline.establishment" = { levels = [0, 10] }
+"policy.tolerance.excuse_rate" = { levels = [0.0, 1.0] }
+
+[design]
+method = "grid"
+"""
+
+KILL_SCRIPT = """\
+import sys
+from pathlib import Path
+
+from experiments.sweep_cmd import run_sweep
+
+if __name__ == "__main__":
+    sys.exit(run_sweep(Path(sys.argv[1]), out=Path(sys.argv[2]), workers=2, scheduler=None,
+                       resume=False, command=["kill-test"]))
+"""
+
+TABLES = (RUNS, SERIES, FAILURES)
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def spec_file(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("spec")
+    write(folder, "small.toml", SMALL)
+    write(folder, "towns_only.toml", TOWNS_ONLY)
+    write(folder, "failing.toml", FAILING_SPEC)
+    return write(folder, "sweep.toml", SPEC)
+
+
+@pytest.fixture(scope="module")
+def reference(spec_file, tmp_path_factory) -> Path:
+    """The uninterrupted sweep, in this process."""
+    out = tmp_path_factory.mktemp("reference") / "sweep"
+    assert run_sweep(spec_file, out=out, workers=1, scheduler=None, resume=False,
+                     command=["youwei", "sweep"]) == 0
+    return out
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in TABLES}
+
+
+def assert_same_tables(folder: Path, reference: Path) -> None:
+    for name in TABLES:
+        pd.testing.assert_frame_equal(pd.read_parquet(folder / name),
+                                      pd.read_parquet(reference / name))
+    assert digests(folder) == digests(reference)  # byte for byte
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def test_runs_and_series_tables(reference, spec_file):
+    spec = load_spec(spec_file)
+    runs = pd.read_parquet(reference / RUNS)
+    assert list(runs.columns) == ["run_id", "sample", "replication", "seed",
+                                  "policy.tolerance.excuse_rate", "policy.promotion.rule",
+                                  "mean_effort", "punished_honest_share", "promotions_count"]
+    assert len(runs) == 120 and runs["run_id"].is_unique
+    assert runs["run_id"].is_monotonic_increasing
+    assert runs["run_id"].iloc[0] == f"{spec.short_hash}-00-0"
+    assert (runs["seed"] == 11).all()
+    assert runs.groupby("sample").size().eq(2).all()
+    first = runs.iloc[0]
+    assert (first["policy.tolerance.excuse_rate"], first["policy.promotion.rule"]) == \
+        spec.points[0]
+    series = pd.read_parquet(reference / SERIES)
+    assert list(series.columns) == ["run_id", *COUNTY_REPORTERS]
+    assert len(series) == 120 * 3
+    assert set(series["run_id"]) == set(runs["run_id"])
+    by_run = series.groupby("run_id")
+    assert by_run["year"].apply(lambda years: list(years) == [1, 2, 3]).all()
+    means = by_run["mean_effort"].mean().loc[runs["run_id"]].to_numpy()
+    assert means == pytest.approx(runs["mean_effort"].to_numpy(), rel=1e-12)
+    assert len(pd.read_parquet(reference / FAILURES)) == 0
+
+
+def test_the_manifest_records_spec_seeds_software_and_status(reference, spec_file):
+    manifest = json.loads((reference / MANIFEST).read_text(encoding="utf-8"))
+    spec = load_spec(spec_file)
+    assert manifest["sweep"]["sha256"] == spec.hash
+    assert manifest["status"] == "complete"
+    assert manifest["runs"] == {"total": 120, "finished": 120, "failed": 0}
+    assert manifest["seeds"]["root"] == 11
+    assert "spawn_key=(sample, replication)" in manifest["seeds"]["derivation"]
+    assert {"python", "numpy", "mesa", "SALib", "scipy"} <= set(manifest["software"])
+    assert len(manifest["model_code_sha256"]) == 64
+    assert manifest["commands"] == [["youwei", "sweep"]]
+    assert manifest["spec"]["parameters"][1] == {"path": "policy.promotion.rule",
+                                                 "levels": ["seniority", "merit"]}
+
+
+# --------------------------------------------------------------------------- resume
+
+
+def processes_in_group(group: int) -> list[int]:
+    """Live (not zombie) processes of a process group, from /proc."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state, _, pgid = stat.rsplit(")", 1)[1].split()[:3]
+        if int(pgid) == group and state != "Z":
+            alive.append(int(entry.name))
+    return alive
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_resume_after_kill_9_loses_and_duplicates_nothing(reference, spec_file, tmp_path,
+                                                          capsys):
+    out = tmp_path / "killed"
+    script = write(tmp_path, "sweep_script.py", KILL_SCRIPT)
+    process = subprocess.Popen([sys.executable, str(script), str(spec_file), str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               start_new_session=True)  # its own group: the sweep and workers
+    try:
+        deadline = time.monotonic() + 60
+        while len(list((out / "parts").glob("*-runs.parquet"))) < 2:  # some tasks done
+            assert process.poll() is None, process.stderr.read().decode()
+            assert time.monotonic() < deadline, "the sweep wrote no results within 60 s"
+            time.sleep(0.002)
+        os.kill(process.pid, signal.SIGKILL)  # the sweep's main process, as kill -9 PID does
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while processes_in_group(process.pid):  # its workers notice and exit
+            assert time.monotonic() < deadline, "worker processes outlived the sweep"
+            time.sleep(0.05)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+    assert not (out / RUNS).exists(), "the sweep finished before it was killed"
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["status"] == "running"
+    # What a kill in the middle of a write leaves behind (the write order makes these the
+    # only two cases): a temporary file, and a series file whose runs file never came.
+    parts = out / "parts"
+    (parts / ".p000099-runs.parquet.0123456789ab.tmp").write_bytes(b"torn")
+    committed = sorted(parts.glob("*-series.parquet"))[0]
+    orphan = parts / "p099999-series.parquet"
+    orphan.write_bytes(committed.read_bytes())
+    capsys.readouterr()
+
+    assert run_sweep(spec_file, out=out, workers=1, scheduler=None, resume=True,
+                     command=["youwei", "sweep", "--resume"]) == 0
+    printed = capsys.readouterr().out
+    assert "from before" in printed
+    assert not orphan.exists() and not list(parts.glob(".*.tmp"))
+    assert_same_tables(out, reference)
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["commands"] == [["kill-test"], ["youwei", "sweep", "--resume"]]
+    assert manifest["status"] == "complete"
+
+    # Resuming a finished sweep runs nothing and writes the same tables.
+    assert run_sweep(spec_file, out=out, workers=1, scheduler=None, resume=True) == 0
+    assert "(0 now, 120 from before)" in capsys.readouterr().out
+    assert_same_tables(out, reference)
+
+
+def test_a_folder_holding_a_sweep_needs_resume_and_the_same_spec(reference, spec_file,
+                                                                 tmp_path, capsys):
+    before = digests(reference)
+    assert run_sweep(spec_file, out=reference, workers=1, scheduler=None, resume=False) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "holds a sweep already (manifest.json): add --resume" \
+        in error
+    other = write(spec_file.parent, "other.toml", SPEC.replace("seed = 11", "seed = 12"))
+    assert run_sweep(other, out=reference, workers=1, scheduler=None, resume=True) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("youwei: error: ") and "holds a sweep of another spec" in error
+    assert digests(reference) == before
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(spec_file, tmp_path, capsys):
+    failing = spec_file.parent / "failing.toml"
+    out = tmp_path / "failing"
+    assert run_sweep(failing, out=out, workers=1, scheduler=None, resume=False) == 3
+    assert "4 runs failed: their errors and tracebacks are in" in capsys.readouterr().err
+    runs = pd.read_parquet(out / RUNS)
+    failures = pd.read_parquet(out / FAILURES)
+    assert len(runs) == 4 and (runs["organisation.frontline.establishment"] == 10).all()
+    assert runs["mean_effort"].notna().all()
+    assert len(failures) == 4 and (failures["organisation.frontline.establishment"] == 0).all()
+    assert list(failures.columns[-2:]) == ["error", "traceback"]
+    for error, trace in zip(failures["error"], failures["traceback"], strict=True):
+        assert error.startswith("IndexError: ")
+        assert trace.startswith("Traceback (most recent call last):")
+        assert "sim/generate.py" in trace
+    assert set(pd.read_parquet(out / SERIES)["run_id"]) == set(runs["run_id"])
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["runs"] == {"total": 8, "finished": 4, "failed": 4}
+
+    before = digests(out)  # a resume tries the failed runs again: they fail the same way
+    assert run_sweep(failing, out=out, workers=1, scheduler=None, resume=True) == 3
+    assert digests(out) == before
+
+
+# --------------------------------------------------------------------------- executors
+
+
+def test_a_process_pool_gives_the_same_tables(reference, spec_file, tmp_path):
+    out = tmp_path / "pool"
+    assert run_sweep(spec_file, out=out, workers=2, scheduler=None, resume=False) == 0
+    assert_same_tables(out, reference)
+
+
+def test_a_dask_cluster_gives_the_same_tables(reference, spec_file, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    out = tmp_path / "dask"
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        assert run_sweep(spec_file, out=out, workers=None, scheduler=cluster.scheduler_address,
+                         resume=False) == 0
+    assert_same_tables(out, reference)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(("change", "workers", "scheduler", "expected"), [
+    (('range = [0.0, 1.0]', 'range = [0.0, 2.0]'), 1, None,
+     "youwei: error: bad.toml, key 'parameters.\"policy.tolerance.excuse_rate\".range': "
+     "expected a number in [0, 1], got 2.0"),
+    (("samples = 60", "sample = 60"), 1, None,
+     "youwei: error: bad.toml, key 'design.sample': unknown key (did you mean 'samples'?"),
+    (("", ""), 0, None, "youwei: error: --workers: expected an integer >= 1, got 0"),
+    (("", ""), 2, "tcp://127.0.0.1:1", "youwei: error: --workers: cannot be combined with "
+                                       "--scheduler"),
+])
+def test_bad_input_is_one_line_exit_2_and_nothing_written(spec_file, tmp_path, capsys, change,
+                                                          workers, scheduler, expected):
+    bad = write(spec_file.parent, "bad.toml", SPEC.replace(*change))
+    out = tmp_path / "out"
+    assert run_sweep(bad, out=out, workers=workers, scheduler=scheduler, resume=False) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(expected) and error.count("\n") == 1
+    assert not out.exists()
+
+
+def test_a_folder_of_other_files_is_refused(spec_file, tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    assert run_sweep(spec_file, out=out, workers=1, scheduler=None, resume=False) == 2
+    assert "a folder holding other files (notes.txt)" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
