@@ -16,24 +16,9 @@ from experiments.analyze import CONF_LEVEL, RESAMPLES, usable
 from experiments.designs import salib_problem
 from experiments.sweep import ANALYSIS, DESIGN, MANIFEST, RUNS, UNIT_PREFIX
 from experiments.sweep_cmd import run_analyze, run_sweep
+from tests.scenario_fixtures import SMALL_COUNTY
 
-SMALL = """\
-extends = "baseline.toml"
-name = "small_county"
-years = 3
-
-[organisation.organs]
-count = 2
-establishment = 10
-
-[organisation.frontline]
-count = 3
-establishment = 10
-
-[organisation.key_projects]
-count = 1
-establishment = 8
-"""
+SMALL = SMALL_COUNTY
 
 # Two parameters: the promotion rule, which shapes effort (merit links effort to promotion),
 # and the utility of a bonus, which cannot matter: the baseline pays no bonus.

@@ -20,27 +20,11 @@ from experiments.compare_cmd import DATA_FILES, plan_comparison, run_compare
 from experiments.compare_report import FIGURE_FILES
 from scenarios import load_scenario, scenario_hash
 from sim.metrics import COUNTY_REPORTERS
+from tests.scenario_fixtures import SMALL_COUNTY
 
 # The baseline rules on a small county (58 cadres): a comparison of 3 scenarios x 4
 # replications x 3 years takes a few seconds, figures included.
-SMALL = """\
-extends = "baseline.toml"
-name = "small_county"
-years = 3
-seed = 5
-
-[organisation.organs]
-count = 2
-establishment = 10
-
-[organisation.frontline]
-count = 3
-establishment = 10
-
-[organisation.key_projects]
-count = 1
-establishment = 8
-"""
+SMALL = SMALL_COUNTY
 # Tolerance that tells honest errors apart, merit promotion and a large bonus: every lever
 # of the effort equation pushes up (MODEL.md section 2, step 1).
 ENGAGED = """\

@@ -11,27 +11,11 @@ from experiments.figures import FIGURE_FILES
 from experiments.run_cmd import DATA_FILES, PROVENANCE_COLUMNS, run_run
 from scenarios import load_scenario, scenario_hash
 from sim.metrics import COUNTY_REPORTERS
+from tests.scenario_fixtures import SMALL_COUNTY
 
 # The baseline rules on a small county (2 organs x 10, 3 towns x 10, 1 project x 8 = 58
 # cadres) for 3 years: a few seconds for every test here together.
-SMALL = """\
-extends = "baseline.toml"
-name = "small_county"
-years = 3
-seed = 5
-
-[organisation.organs]
-count = 2
-establishment = 10
-
-[organisation.frontline]
-count = 3
-establishment = 10
-
-[organisation.key_projects]
-count = 1
-establishment = 8
-"""
+SMALL = SMALL_COUNTY
 MOVE_COLUMNS = ["year", "cadre_id", "reason", "from_unit", "to_unit", "rank", "post"]
 ERROR_COLUMNS = ["year", "cadre_id", "unit", "honest", "detected", "classified_honest",
                  "outcome", "severity"]

@@ -24,25 +24,10 @@ from experiments.sweep import FAILURES, MANIFEST, RUNS, SERIES
 from experiments.sweep_cmd import run_sweep
 from experiments.sweep_spec import load_spec
 from sim.metrics import COUNTY_REPORTERS
+from tests.scenario_fixtures import SMALL_COUNTY
 
 # The baseline rules on a small county (2 organs x 10, 3 towns x 10, 1 project x 8 = 58 cadres).
-SMALL = """\
-extends = "baseline.toml"
-name = "small_county"
-years = 3
-
-[organisation.organs]
-count = 2
-establishment = 10
-
-[organisation.frontline]
-count = 3
-establishment = 10
-
-[organisation.key_projects]
-count = 1
-establishment = 8
-"""
+SMALL = SMALL_COUNTY
 
 # 60 points x 2 replications = 120 runs: about 2 s in one process.
 SPEC = """\

@@ -18,26 +18,11 @@ from experiments.sweep_spec import (
     with_values,
 )
 from scenarios import load_scenario
+from tests.scenario_fixtures import SMALL_COUNTY
 
 SWEEPS = Path(__file__).resolve().parents[2] / "experiments" / "sweeps"
 
-SMALL = """\
-extends = "baseline.toml"
-name = "small_county"
-years = 3
-
-[organisation.organs]
-count = 2
-establishment = 10
-
-[organisation.frontline]
-count = 3
-establishment = 10
-
-[organisation.key_projects]
-count = 1
-establishment = 8
-"""
+SMALL = SMALL_COUNTY
 
 SPEC = """\
 scenario = "small.toml"
