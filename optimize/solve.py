@@ -331,18 +331,12 @@ def _solve_lp_two_phase(
     time_limit: float | None = None,
     seed_columns: np.ndarray | None = None,
 ) -> LpResult:
-    """The seeded LP without lazy rows: composite phase, then an exact phase 1 if needed.
+    """The seeded LP with every row from the start (see ``solve_lp``).
 
-    Without a seed the LP is solved over all columns at once. With one, a
-    restricted LP over the seed is solved and columns of positive reduced cost
-    are priced in until none is left: the optimality certificate of the full LP.
-    Rows that the empty allocation violates (must-fill posts) get artificial
-    columns at cost -M (M = ``BIG_M`` times the largest |cost|), so the restricted
-    LP is always feasible and the columns that restore feasibility are chosen for
-    their value too. If artificials are still positive when pricing stops, an
-    exact phase 1 (artificials at cost -1, real columns at 0) either prices them
-    out or proves the full LP infeasible; then the artificials are fixed at 0 and
-    pricing continues under the real costs.
+    The composite big-M phase runs first; if artificials are still positive when
+    pricing stops, an exact phase 1 (artificials at cost -1, real columns at 0)
+    either prices them out or proves the LP infeasible; then the artificials are
+    fixed at 0 and pricing continues under the real costs.
     """
     n = program.matrix.shape[1]
     matrix = sp.csc_array(program.matrix)
