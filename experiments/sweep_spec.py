@@ -66,8 +66,7 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from functools import cached_property, partial
 from pathlib import Path
-from types import NoneType, UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any, get_origin
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -91,7 +90,6 @@ from scenarios.loader import (
     scenario_error,
     schema_node,
     unknown_key_problem,
-    unwrap,
 )
 from scenarios.schema import OrganisationKind
 
@@ -787,36 +785,7 @@ def pydantic_spec_error(path: Path, error: Mapping) -> SpecError:
 
 def _spec_node(loc: Sequence) -> tuple[Any, list]:
     """The type expected at ``loc`` of :class:`SpecTable`, and its constraints."""
-    node: Any = SpecTable
-    metadata: list = []
-    for part in loc:
-        node, extra = _unwrap_optional(node)
-        metadata = [*metadata, *extra]
-        if isinstance(node, type) and issubclass(node, BaseModel):
-            field_info = node.model_fields.get(str(part))
-            if field_info is None:
-                return None, []
-            node, metadata = field_info.annotation, list(field_info.metadata)
-        elif get_origin(node) is list:
-            node, metadata = get_args(node)[0], []
-        elif get_origin(node) is dict:
-            node, metadata = get_args(node)[1], []
-        else:
-            return None, []
-    node, extra = _unwrap_optional(node)
-    return node, [*metadata, *extra]
-
-
-def _unwrap_optional(annotation: Any) -> tuple[Any, list]:
-    annotation, metadata = unwrap(annotation)
-    if get_origin(annotation) in (UnionType, Union):
-        args = [a for a in get_args(annotation) if a is not NoneType]
-        if len(args) == 1:
-            inner, extra = unwrap(args[0])
-            return inner, [*metadata, *extra]
-        if set(args) == {int, float}:
-            return float, metadata
-    return annotation, metadata
+    return schema_node(tuple(loc), root=SpecTable)
 
 
 def _fields_at(loc: Sequence) -> list[str]:

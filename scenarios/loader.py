@@ -45,7 +45,8 @@ from collections.abc import Mapping, Sequence
 from enum import Enum
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, get_args, get_origin
+from types import NoneType, UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import tomli_w
 from pydantic import BaseModel, ValidationError
@@ -490,16 +491,17 @@ def origin_of(loc: Key, origins: Mapping[Key, Path]) -> Path | None:
     return None
 
 
-def schema_node(loc: Key) -> tuple[Any, list]:
-    """The type expected at ``loc`` and its constraints (``annotated_types`` objects).
+def schema_node(loc: Key, root: type[BaseModel] = Scenario) -> tuple[Any, list]:
+    """The type expected at ``loc`` of ``root`` and its constraints (``annotated_types`` objects).
 
-    Walks :class:`Scenario`'s fields, list items and dict keys/values; returns
-    ``(None, [])`` where the path leaves the schema.
+    Walks the model's fields, list items and dict keys/values (``"[key]"`` names a
+    dict key); returns ``(None, [])`` where the path leaves the schema. Also used
+    for sweep specs (``root`` = their table model).
     """
-    node: Any = Scenario
+    node: Any = root
     metadata: list = []
     for part in loc:
-        node, extra = unwrap(node)
+        node, extra = unwrap_optional(node)
         metadata = [*metadata, *extra]
         if isinstance(node, type) and issubclass(node, BaseModel):
             field = node.model_fields.get(str(part))
@@ -513,8 +515,21 @@ def schema_node(loc: Key) -> tuple[Any, list]:
             node, metadata = (key_type if part == "[key]" else value_type), []
         else:
             return None, []
-    node, extra = unwrap(node)
+    node, extra = unwrap_optional(node)
     return node, [*metadata, *extra]
+
+
+def unwrap_optional(annotation: Any) -> tuple[Any, list]:
+    """``unwrap``, and also ``X | None`` -> ``X`` and ``int | float`` -> ``float``."""
+    annotation, metadata = unwrap(annotation)
+    if get_origin(annotation) in (UnionType, Union):
+        args = [a for a in get_args(annotation) if a is not NoneType]
+        if len(args) == 1:
+            inner, extra = unwrap(args[0])
+            return inner, [*metadata, *extra]
+        if set(args) == {int, float}:
+            return float, metadata
+    return annotation, metadata
 
 
 def unwrap(annotation: Any) -> tuple[Any, list]:

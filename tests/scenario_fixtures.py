@@ -20,3 +20,30 @@ establishment = 8
 """
 """58 cadres in 6 units, extending the bundled baseline; write it next to files that
 ``extends = "baseline.toml"`` resolves from the library."""
+
+
+def county(organs: tuple[int, int], frontline: tuple[int, int], key_projects: tuple[int, int],
+           years: int = 15, **behaviour):
+    """The default scenario with a small organisation: ``(count, establishment)`` per group.
+
+    Frontline units have difficulty 1.3 and hardship 1.2, key projects 1.6 and 1.5
+    with one post at each of levels 1 and 2; ``behaviour`` overrides that block.
+    """
+    from scenarios.schema import Scenario, UnitGroup
+
+    s = Scenario(years=years)
+    org = s.organisation.model_copy(update=dict(
+        organs=UnitGroup(count=organs[0], establishment=organs[1]),
+        frontline=UnitGroup(count=frontline[0], establishment=frontline[1], difficulty=1.3,
+                            hardship=1.2),
+        key_projects=UnitGroup(count=key_projects[0], establishment=key_projects[1],
+                               difficulty=1.6, hardship=1.5, posts={1: 1, 2: 1}),
+    ))
+    return s.model_copy(update=dict(organisation=org,
+                                    behaviour=s.behaviour.model_copy(update=behaviour)))
+
+
+def with_policy(s, **blocks):
+    """``s`` with the named policy blocks updated (``promotion=dict(rule=...)``)."""
+    updates = {k: getattr(s.policy, k).model_copy(update=v) for k, v in blocks.items()}
+    return s.model_copy(update=dict(policy=s.policy.model_copy(update=updates)))

@@ -10,31 +10,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scenarios.schema import Mobility, PromotionRule, Scenario, UnitGroup
+from scenarios.schema import Mobility, PromotionRule, Scenario
 from sim import CadreModel
 from sim.generate import rank_caps
 from sim.metrics import COUNTY_REPORTERS
 from sim.state import ErrorOutcome, MoveReason
+from tests.scenario_fixtures import county, with_policy
 
 YEARS = 10
 SEEDS = (0, 1, 2)
 
 
 def small(years: int = YEARS, **behaviour) -> Scenario:
-    s = Scenario(years=years)
-    org = s.organisation.model_copy(update=dict(
-        organs=UnitGroup(count=3, establishment=20),
-        frontline=UnitGroup(count=4, establishment=25, difficulty=1.3, hardship=1.2),
-        key_projects=UnitGroup(count=1, establishment=12, difficulty=1.6, hardship=1.5,
-                               posts={1: 1, 2: 1}),
-    ))
-    return s.model_copy(update=dict(organisation=org,
-                                    behaviour=s.behaviour.model_copy(update=behaviour)))
-
-
-def with_policy(s: Scenario, **blocks) -> Scenario:
-    updates = {k: getattr(s.policy, k).model_copy(update=v) for k, v in blocks.items()}
-    return s.model_copy(update=dict(policy=s.policy.model_copy(update=updates)))
+    return county((3, 20), (4, 25), (1, 12), years, **behaviour)
 
 
 POLICIES = {

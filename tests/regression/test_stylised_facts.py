@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from scenarios.schema import Mobility, PromotionRule, Scenario, UnitGroup
+from scenarios.schema import Mobility, PromotionRule, Scenario
 from sim import CadreModel
+from tests.scenario_fixtures import county, with_policy
 
 ROOT_SEED = 20240611
 REPLICATIONS = 20
@@ -39,19 +40,7 @@ YEARS = 12
 
 
 def small() -> Scenario:
-    s = Scenario(years=YEARS)
-    org = s.organisation.model_copy(update=dict(
-        organs=UnitGroup(count=4, establishment=20),
-        frontline=UnitGroup(count=6, establishment=25, difficulty=1.3, hardship=1.2),
-        key_projects=UnitGroup(count=2, establishment=10, difficulty=1.6, hardship=1.5,
-                               posts={1: 1, 2: 1}),
-    ))
-    return s.model_copy(update=dict(organisation=org))
-
-
-def with_policy(s: Scenario, **blocks) -> Scenario:
-    updates = {k: getattr(s.policy, k).model_copy(update=v) for k, v in blocks.items()}
-    return s.model_copy(update=dict(policy=s.policy.model_copy(update=updates)))
+    return county((4, 20), (6, 25), (2, 10), YEARS)
 
 
 BASELINE = small()  # seniority promotion, no tolerance, no bonus: the old rules

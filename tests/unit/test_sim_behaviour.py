@@ -5,26 +5,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from scenarios.schema import Scenario, UnitGroup
+from scenarios.schema import Scenario
 from sim.behaviour import choose_effort, draw_errors, error_probability, optimal_effort, perform
 from sim.generate import build_organisation, build_population
+from tests.scenario_fixtures import county, with_policy
 
 
 def small_scenario(**behaviour) -> Scenario:
-    s = Scenario()
-    org = s.organisation.model_copy(update=dict(
-        organs=UnitGroup(count=2, establishment=20),
-        frontline=UnitGroup(count=3, establishment=20, difficulty=1.3, hardship=1.2),
-        key_projects=UnitGroup(count=1, establishment=10, difficulty=1.6, hardship=1.5,
-                               posts={1: 1, 2: 1}),
-    ))
-    return s.model_copy(update=dict(organisation=org,
-                                    behaviour=s.behaviour.model_copy(update=behaviour)))
-
-
-def with_policy(s: Scenario, **blocks) -> Scenario:
-    updates = {k: getattr(s.policy, k).model_copy(update=v) for k, v in blocks.items()}
-    return s.model_copy(update=dict(policy=s.policy.model_copy(update=updates)))
+    return county((2, 20), (3, 20), (1, 10), **behaviour)
 
 
 def world(s: Scenario, seed: int = 0):

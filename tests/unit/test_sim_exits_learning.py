@@ -18,11 +18,7 @@ from sim.learning import (
 from sim.recruitment import recruit
 from sim.sanctions import Review
 from sim.state import ErrorOutcome, MoveReason
-
-
-def with_policy(s: Scenario, **blocks) -> Scenario:
-    updates = {k: getattr(s.policy, k).model_copy(update=v) for k, v in blocks.items()}
-    return s.model_copy(update=dict(policy=s.policy.model_copy(update=updates)))
+from tests.scenario_fixtures import with_policy
 
 
 def world(s: Scenario | None = None, seed: int = 0):
