@@ -43,8 +43,13 @@ import numpy as np
 import pulp
 
 import optimize
-from experiments.orlib import DEFAULT_ORLIB_DIR, assignment_problem, known_optima, read_assignment
-from experiments.synthetic import synthetic_county, write_inputs
+from experiments.allocation.orlib import (
+    DEFAULT_ORLIB_DIR,
+    assignment_problem,
+    known_optima,
+    read_assignment,
+)
+from experiments.allocation.synthetic import synthetic_county, write_inputs
 from optimize.eligibility import eligible_pairs
 from optimize.formulation import build_formulation, seed_columns
 from optimize.problem import AllocationProblem

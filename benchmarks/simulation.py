@@ -269,7 +269,7 @@ def run_ordos(years: int, seed: int) -> dict[str, float]:
     groups = dict(totals)
     groups["other (step bookkeeping)"] = steps - sum(groups.values())
 
-    from experiments.run_cmd import run_run
+    from experiments.simulation.run import run_run
 
     with tempfile.TemporaryDirectory() as folder, open(os.devnull, "w") as devnull:
         began = time.perf_counter()

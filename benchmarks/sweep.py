@@ -55,9 +55,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(REPO))
 
-from experiments.executors import default_workers  # noqa: E402
-from experiments.sweep import FAILURES, RUNS, SERIES  # noqa: E402
-from experiments.sweep_spec import load_spec, spec_summary, with_values  # noqa: E402
+from experiments.common.runner import default_workers  # noqa: E402
+from experiments.sweep.engine import FAILURES, RUNS, SERIES  # noqa: E402
+from experiments.sweep.spec import load_spec, spec_summary, with_values  # noqa: E402
 from sim import CadreModel  # noqa: E402
 
 POOL_TARGET = 1.7
@@ -115,16 +115,16 @@ def write_spec(folder: Path, runs: int) -> Path:
     return path
 
 
-# A sweep as ``youwei sweep`` runs it (``experiments.sweep_cmd.run_sweep``: start the local
+# A sweep as ``youwei sweep`` runs it (``experiments.sweep.command.run_sweep``: start the local
 # workers early, load the spec, sweep), with the task size as an option.
 SWEEP_CHILD = """\
 import json, sys
 from pathlib import Path
-from experiments.executors import start_early
+from experiments.common.runner import start_early
 options = json.loads(sys.argv[3])
 start_early(options["workers"], options["scheduler"])
-from experiments.sweep_spec import load_spec
-from experiments.sweep import sweep
+from experiments.sweep.spec import load_spec
+from experiments.sweep.engine import sweep
 spec = load_spec(sys.argv[1])
 outcome = sweep(spec, Path(sys.argv[2]), progress_bar=False, **options)
 assert outcome.finished == spec.n_runs and outcome.failed == 0, outcome

@@ -93,7 +93,7 @@ def add_allocate_command(subparsers) -> None:
 
 
 def handle_allocate(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from experiments.allocate_cmd import run_allocate  # heavy imports only when used
+    from experiments.allocation.command import run_allocate  # heavy imports only when used
 
     return run_allocate(
         args.candidates, args.posts, args.pools, out=args.out, rules=args.rules, fit=args.fit,
@@ -132,7 +132,7 @@ def add_run_command(subparsers) -> None:
 
 
 def handle_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from experiments.run_cmd import run_run
+    from experiments.simulation.run import run_run
 
     return run_run(args.scenario, years=args.years, seed=args.seed, out=args.out,
                    plot=args.plot, command=["youwei", *argv])
@@ -140,7 +140,7 @@ def handle_run(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def add_compare_command(subparsers) -> None:
     """``youwei compare``: several scenarios, replicated with common random numbers."""
-    from experiments.compare_cmd import __doc__ as compare_doc
+    from experiments.simulation.compare_cmd import __doc__ as compare_doc
 
     parser = subparsers.add_parser(
         "compare",
@@ -165,7 +165,7 @@ def add_compare_command(subparsers) -> None:
 
 
 def handle_compare(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from experiments.compare_cmd import run_compare
+    from experiments.simulation.compare_cmd import run_compare
 
     return run_compare(args.scenarios, replications=args.replications, years=args.years,
                        seed=args.seed, out=args.out, workers=args.workers,
@@ -205,7 +205,7 @@ exit codes:
 
 
 def handle_sweep(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from experiments.sweep_cmd import run_sweep
+    from experiments.sweep.command import run_sweep
 
     return run_sweep(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler,
                      resume=args.resume, command=["youwei", *argv])
@@ -220,7 +220,7 @@ def add_analyze_command(subparsers) -> None:
 
 
 def handle_analyze(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from experiments.sweep_cmd import run_analyze
+    from experiments.sweep.command import run_analyze
 
     return run_analyze(args.folder, command=["youwei", *argv])
 
@@ -232,7 +232,7 @@ def add_scenarios_command(subparsers) -> None:
 
 
 def handle_scenarios(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from experiments.scenario_cmd import run_scenarios_list
+    from experiments.catalogue.command import run_scenarios_list
 
     return run_scenarios_list()
 
@@ -245,7 +245,7 @@ def add_validate_command(subparsers) -> None:
 
 
 def handle_validate(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from experiments.scenario_cmd import run_validate
+    from experiments.catalogue.command import run_validate
 
     return run_validate(args.scenario)
 

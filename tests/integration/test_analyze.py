@@ -12,10 +12,10 @@ import pytest
 from SALib.analyze import morris as salib_morris
 from SALib.analyze import sobol as salib_sobol
 
-from experiments.analyze import CONF_LEVEL, RESAMPLES, usable
-from experiments.designs import salib_problem
-from experiments.sweep import ANALYSIS, DESIGN, MANIFEST, RUNS, UNIT_PREFIX
-from experiments.sweep_cmd import run_analyze, run_sweep
+from experiments.sweep.analyze import CONF_LEVEL, RESAMPLES, usable
+from experiments.sweep.command import run_analyze, run_sweep
+from experiments.sweep.designs import salib_problem
+from experiments.sweep.engine import ANALYSIS, DESIGN, MANIFEST, RUNS, UNIT_PREFIX
 from tests.scenario_fixtures import SMALL_COUNTY
 
 SMALL = SMALL_COUNTY

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.allocation_report import MOVE_COLUMNS
+from experiments.allocation.report import MOVE_COLUMNS
 from experiments.cli import main
 
 # Post p1 is worth twice a candidate's score, a rank slot once: the optimum gives

@@ -11,13 +11,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from experiments.compare import (
+from experiments.simulation.compare import (
     PROVENANCE_COLUMNS,
     replication_tasks,
     run_replications,
 )
-from experiments.compare_cmd import DATA_FILES, plan_comparison, run_compare
-from experiments.compare_report import FIGURE_FILES
+from experiments.simulation.compare_cmd import DATA_FILES, plan_comparison, run_compare
+from experiments.simulation.compare_report import FIGURE_FILES
 from scenarios import load_scenario, scenario_hash
 from sim.metrics import COUNTY_REPORTERS
 from tests.scenario_fixtures import SMALL_COUNTY

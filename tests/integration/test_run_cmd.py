@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from experiments.cli import main
-from experiments.figures import FIGURE_FILES
-from experiments.run_cmd import DATA_FILES, PROVENANCE_COLUMNS, run_run
+from experiments.common.figures import FIGURE_FILES
+from experiments.simulation.run import DATA_FILES, PROVENANCE_COLUMNS, run_run
 from scenarios import load_scenario, scenario_hash
 from sim.metrics import COUNTY_REPORTERS
 from tests.scenario_fixtures import SMALL_COUNTY

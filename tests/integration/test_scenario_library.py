@@ -10,7 +10,7 @@ import tomllib
 
 import pytest
 
-from experiments.scenario_cmd import first_sentence, run_scenarios_list, run_validate
+from experiments.catalogue.command import first_sentence, run_scenarios_list, run_validate
 from scenarios import SCENARIO_DIR, list_scenarios, load_scenario, resolved_toml, scenario_hash
 from scenarios.schema import OrganisationKind, Policy, PromotionRule
 

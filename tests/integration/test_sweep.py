@@ -20,9 +20,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.sweep import FAILURES, MANIFEST, RUNS, SERIES
-from experiments.sweep_cmd import run_sweep
-from experiments.sweep_spec import load_spec
+from experiments.sweep.command import run_sweep
+from experiments.sweep.engine import FAILURES, MANIFEST, RUNS, SERIES
+from experiments.sweep.spec import load_spec
 from sim.metrics import COUNTY_REPORTERS
 from tests.scenario_fixtures import SMALL_COUNTY
 
@@ -82,7 +82,7 @@ KILL_SCRIPT = """\
 import sys
 from pathlib import Path
 
-from experiments.sweep_cmd import run_sweep
+from experiments.sweep.command import run_sweep
 
 if __name__ == "__main__":
     sys.exit(run_sweep(Path(sys.argv[1]), out=Path(sys.argv[2]), workers=2, scheduler=None,

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiments.allocation_io import read_allocation_inputs
-from experiments.synthetic import example_county, regenerate_example
+from experiments.allocation.io import read_allocation_inputs
+from experiments.allocation.synthetic import example_county, regenerate_example
 from optimize import SolveStatus, allocate
 from optimize.eligibility import eligible_pairs
 
@@ -40,8 +40,8 @@ def test_regenerating_writes_exactly_the_shipped_files(regenerated):
 @pytest.mark.parametrize("name", FILES)
 def test_regenerated_file_is_byte_identical_to_the_shipped_one(regenerated, name):
     assert (regenerated / name).read_bytes() == (SHIPPED / name).read_bytes(), (
-        f"scenarios/examples/county/{name} differs from what experiments.synthetic generates; "
-        "run `python -m experiments.synthetic scenarios/examples/county` and review the diff"
+        f"scenarios/examples/county/{name} differs from what experiments.allocation.synthetic generates; "
+        "run `python -m experiments.allocation.synthetic scenarios/examples/county` and review the diff"
     )
 
 

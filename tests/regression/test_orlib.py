@@ -11,7 +11,7 @@ import pytest
 from scipy.optimize import linear_sum_assignment
 
 import optimize
-from experiments.orlib import OrlibFormatError, assignment_problem, read_assignment
+from experiments.allocation.orlib import OrlibFormatError, assignment_problem, read_assignment
 from optimize.proposal import Backend
 from optimize.pulp_model import build_pulp_model
 from optimize.solve import ResultStatus, solve_pulp

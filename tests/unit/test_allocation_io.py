@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.allocation_io import read_allocation_inputs, write_proposal
-from experiments.allocation_report import MOVE_COLUMNS, render_report
-from experiments.errors import InputError
+from experiments.allocation.io import read_allocation_inputs, write_proposal
+from experiments.allocation.report import MOVE_COLUMNS, render_report
+from experiments.common.errors import InputError
 from optimize.proposal import (
     Backend,
     Explanation,

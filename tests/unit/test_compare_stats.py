@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from experiments.compare import (
+from experiments.simulation.compare import (
     Statistic,
     add_derived_metrics,
     excludes_zero,
@@ -19,7 +19,7 @@ from experiments.compare import (
     unique_labels,
     year_bands,
 )
-from experiments.compare_report import (
+from experiments.simulation.compare_report import (
     MetricView,
     console_table,
     flatten,

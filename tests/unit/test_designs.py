@@ -7,7 +7,8 @@ import pytest
 from SALib.sample import morris as salib_morris
 from SALib.sample import sobol as salib_sobol
 
-from experiments.designs import (
+from experiments.common.runner import ChunkSizer
+from experiments.sweep.designs import (
     DesignMethod,
     design_seed,
     design_size,
@@ -15,8 +16,7 @@ from experiments.designs import (
     salib_problem,
     unit_design,
 )
-from experiments.executors import ChunkSizer
-from experiments.sweep import run_seed
+from experiments.sweep.engine import run_seed
 
 NAMES = ["a", "b", "c"]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from experiments.designs import DesignMethod
-from experiments.sweep_spec import (
+from experiments.sweep.designs import DesignMethod
+from experiments.sweep.spec import (
     Parameter,
     SpecError,
     load_spec,
@@ -20,7 +20,7 @@ from experiments.sweep_spec import (
 from scenarios import load_scenario
 from tests.scenario_fixtures import SMALL_COUNTY
 
-SWEEPS = Path(__file__).resolve().parents[2] / "experiments" / "sweeps"
+SWEEPS = Path(__file__).resolve().parents[2] / "experiments" / "sweep" / "specs"
 
 SMALL = SMALL_COUNTY
 

@@ -9,8 +9,8 @@ import tomllib
 import numpy as np
 import pytest
 
-from experiments.allocation_io import read_allocation_inputs
-from experiments.synthetic import (
+from experiments.allocation.io import read_allocation_inputs
+from experiments.allocation.synthetic import (
     CANDIDATE_COLUMNS,
     FIT_COLUMNS,
     POOL_COLUMNS,

@@ -24,7 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from experiments.compare import CONFIDENCE, YEAR, Statistic, year_bands
+from experiments.simulation.compare import CONFIDENCE, YEAR, Statistic, year_bands
 
 DPI = 120
 SIGNIFICANT_MARK = "*"
@@ -161,7 +161,7 @@ def console_table(summary: pd.DataFrame, *, statistic: str = Statistic.FINAL,
     Parameters
     ----------
     summary : DataFrame
-        ``experiments.compare.summarise``.
+        ``experiments.simulation.compare.summarise``.
     statistic : str
         ``"final"`` (last year) or ``"mean"`` (average over the years).
     views : sequence of MetricView
@@ -359,7 +359,7 @@ def plot_differences(summary: pd.DataFrame, *, statistic: str = Statistic.FINAL,
     Parameters
     ----------
     summary : DataFrame
-        ``experiments.compare.summarise``.
+        ``experiments.simulation.compare.summarise``.
     statistic : str
         ``"final"`` or ``"mean"``.
     views : sequence of MetricView
@@ -529,7 +529,7 @@ def render_report(*, manifest: Mapping, summary: pd.DataFrame, policy: pd.DataFr
         The content of ``manifest.json`` (scenarios, seed, replications, years,
         software, command).
     summary : DataFrame
-        ``experiments.compare.summarise``.
+        ``experiments.simulation.compare.summarise``.
     policy : DataFrame
         :func:`policy_differences`.
     figures : mapping of stem -> (caption, PNG bytes)

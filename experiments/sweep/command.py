@@ -2,13 +2,13 @@
 
 ::
 
-    youwei sweep experiments/sweeps/tolerance.toml --out results/tol/ [--workers 2]
+    youwei sweep experiments/sweep/specs/tolerance.toml --out results/tol/ [--workers 2]
                  [--scheduler tcp://host:8786] [--resume]
     youwei analyze results/tol/
 
-The spec format is in :mod:`experiments.sweep_spec`, the folder layout and the
-resume guarantees in :mod:`experiments.sweep`, the analysis in
-:mod:`experiments.analyze`.
+The spec format is in :mod:`experiments.sweep.spec`, the folder layout and the
+resume guarantees in :mod:`experiments.sweep.engine`, the analysis in
+:mod:`experiments.sweep.analyze`.
 
 Exit codes of ``youwei sweep``
 ------------------------------
@@ -27,7 +27,7 @@ Exit codes of ``youwei analyze``: 0 written; 2 not a finished sweep folder.
 Calling :func:`run_sweep` from a script of your own with more than one local
 worker: guard the call with ``if __name__ == "__main__":``, as for any
 ``multiprocessing`` code. Worker processes start from a fork server that
-imports the main module again (see :mod:`experiments.executors`).
+imports the main module again (see :mod:`experiments.common.runner`).
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from experiments.errors import InputError
-from experiments.executors import start_early
+from experiments.common.errors import InputError
+from experiments.common.runner import start_early
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -71,13 +71,13 @@ def run_sweep(spec: Path, *, out: Path, workers: int | None, scheduler: str | No
         See the module docstring.
     """
     start_early(workers, scheduler)  # local workers import the model while the spec loads
-    from experiments.sweep_spec import SpecError, load_spec, spec_summary
+    from experiments.sweep.spec import SpecError, load_spec, spec_summary
 
     try:
         loaded = load_spec(spec)
     except SpecError as error:
         return report_error(str(error))
-    from experiments.sweep import SweepInterrupted, sweep
+    from experiments.sweep.engine import SweepInterrupted, sweep
 
     print(f"sweep {loaded.name} ({loaded.short_hash}): {spec_summary(loaded)}", flush=True)
     try:
@@ -125,7 +125,12 @@ def run_analyze(folder: Path, *, command: Sequence[str] | None = None) -> int:
     int
         0 when written; 2 when ``folder`` is not a finished sweep (one line on stderr).
     """
-    from experiments.analyze import AnalysisError, analyze_sweep, console_table, write_analysis
+    from experiments.sweep.analyze import (
+        AnalysisError,
+        analyze_sweep,
+        console_table,
+        write_analysis,
+    )
 
     try:
         analysis = analyze_sweep(Path(folder))

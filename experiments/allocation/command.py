@@ -18,15 +18,15 @@ from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
 
-from experiments.allocation_io import (
+from experiments.allocation.io import (
     OUTPUT_FILES,
     read_allocation_inputs,
     run_provenance,
     write_proposal,
 )
-from experiments.allocation_report import percent
-from experiments.errors import InputError
-from experiments.provenance import check_out_dir
+from experiments.allocation.report import percent
+from experiments.common.errors import InputError
+from experiments.common.provenance import check_out_dir
 from optimize import AllocationError, allocate
 from optimize.problem import AllocationProblem
 from optimize.proposal import Backend, Proposal, SolveStatus
@@ -67,7 +67,7 @@ def run_allocate(
     Parameters
     ----------
     candidates, posts, pools, rules, fit : Path
-        Input files (see ``experiments.allocation_io``); ``rules`` and ``fit`` optional.
+        Input files (see ``experiments.allocation.io``); ``rules`` and ``fit`` optional.
     out : Path
         Output folder: created, or replaced if it holds a previous proposal.
     backend : Backend or str

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
-from experiments.errors import InputError
+from experiments.common.errors import InputError
 
 TARGET_TASK_SECONDS = 1.0
 """Aim of a task's duration: long against per-task overhead, short for a steady progress bar."""
@@ -42,7 +42,7 @@ TARGET_TASK_SECONDS = 1.0
 TASKS_PER_WORKER = 2
 """Tasks kept submitted per worker: one running, one ready behind it."""
 
-WORKER_PRELOAD = ("experiments.sweep", "sim")
+WORKER_PRELOAD = ("experiments.sweep.engine", "sim")
 """Modules the fork server imports once, so that every worker starts with them loaded."""
 
 DASK_CONNECT_SECONDS = 20.0

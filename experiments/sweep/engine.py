@@ -63,23 +63,23 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from experiments.designs import design_seed
-from experiments.errors import InputError
-from experiments.executors import (
-    TARGET_TASK_SECONDS,
-    TASKS_PER_WORKER,
-    ChunkSizer,
-    Workers,
-    open_workers,
-)
-from experiments.provenance import (
+from experiments.common.errors import InputError
+from experiments.common.provenance import (
     SIMULATION_SOFTWARE,
     check_out_dir,
     command_line,
     software_versions,
     to_json_safe,
 )
-from experiments.sweep_spec import OutputSummary, SweepSpec, with_values
+from experiments.common.runner import (
+    TARGET_TASK_SECONDS,
+    TASKS_PER_WORKER,
+    ChunkSizer,
+    Workers,
+    open_workers,
+)
+from experiments.sweep.designs import design_seed
+from experiments.sweep.spec import OutputSummary, SweepSpec, with_values
 from scenarios import Scenario, scenario_hash
 
 MANIFEST = "manifest.json"

@@ -7,7 +7,7 @@
 
 Replication k of every scenario runs from child k of
 ``np.random.SeedSequence(seed)``, so the differences from the first scenario
-are paired by replication (see ``experiments.compare``).
+are paired by replication (see ``experiments.simulation.compare``).
 
 Outputs in ``--out`` (written into a temporary sibling folder that replaces
 ``--out`` only once complete):
@@ -56,7 +56,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.compare_report import (
+from experiments.common.errors import InputError
+from experiments.common.provenance import (
+    atomic_dir,
+    check_out_dir,
+    command_line,
+    software_versions,
+    to_json_safe,
+)
+from experiments.simulation.compare_report import (
     BAND_FIGURES,
     DIFFERENCE_FIGURE,
     FIGURE_FILES,
@@ -67,15 +75,7 @@ from experiments.compare_report import (
     policy_differences,
     render_report,
 )
-from experiments.errors import InputError
-from experiments.provenance import (
-    atomic_dir,
-    check_out_dir,
-    command_line,
-    software_versions,
-    to_json_safe,
-)
-from experiments.run_cmd import PROGRESS_DELAY_SECONDS, override, report_error
+from experiments.simulation.run import PROGRESS_DELAY_SECONDS, override, report_error
 from scenarios import Scenario, ScenarioError, load_scenario, resolved_toml, scenario_hash
 from scenarios.loader import HASH_DISPLAY_CHARS
 
@@ -176,7 +176,7 @@ def run_compare(
     except (InputError, ScenarioError) as error:
         return report_error(str(error))
 
-    from experiments.compare import replication_tasks, run_replications
+    from experiments.simulation.compare import replication_tasks, run_replications
 
     tasks = replication_tasks(plan.scenarios, plan.labels, replications=plan.replications,
                               seed=plan.seed)
@@ -235,7 +235,7 @@ def plan_comparison(sources: Sequence[str], *, replications: int, years: int | N
         seed = first.seed
     years = first.years if years is None else years
     run = tuple(override(s, years=years, seed=seed) for s in loaded)
-    from experiments.compare import unique_labels
+    from experiments.simulation.compare import unique_labels
 
     return Comparison(tuple(sources), run, tuple(unique_labels([s.name for s in run])),
                       int(replications), int(years), int(seed), int(workers))
@@ -259,7 +259,7 @@ def _load(source: str) -> Scenario:
 def comparison_manifest(plan: Comparison, command: Sequence[str] | None) -> dict:
     """The content of ``manifest.json`` without ``files`` (no timestamp, no worker count:
     the same comparison gives the same manifest)."""
-    from experiments.compare import CONFIDENCE, DERIVED_METRICS
+    from experiments.simulation.compare import CONFIDENCE, DERIVED_METRICS
 
     return to_json_safe({
         "comparison": "paired by replication: replication k of every scenario runs from "
@@ -331,7 +331,7 @@ def stream_series(path: Path, results: Iterable[pd.DataFrame], *,
     path : Path
         The parquet file (in the staging folder).
     results : iterable of DataFrame
-        :func:`experiments.compare.run_replications`, scenario by scenario.
+        :func:`experiments.simulation.compare.run_replications`, scenario by scenario.
     metadata : dict of str -> str
         Added to the file's schema metadata.
 
@@ -381,7 +381,7 @@ def write_comparison(folder: Path, series: pd.DataFrame, plan: Comparison,
                      manifest: dict) -> pd.DataFrame:
     """Write ``summary.csv``, the figures, ``report.html`` and ``manifest.json``; return
     the summary (without the provenance columns)."""
-    from experiments.compare import replication_values, summarise
+    from experiments.simulation.compare import replication_values, summarise
 
     summary = summarise(replication_values(series))
     with_provenance(summary, plan, manifest).to_csv(folder / "summary.csv", index=False,

@@ -1,7 +1,7 @@
 """Compare scenarios: replications under common random numbers, a tidy table, paired statistics.
 
-The computation behind ``youwei compare`` (``experiments.compare_cmd`` writes
-the files, ``experiments.compare_report`` draws and renders them):
+The computation behind ``youwei compare`` (``experiments.simulation.compare_cmd`` writes
+the files, ``experiments.simulation.compare_report`` draws and renders them):
 
 1. :func:`replication_tasks` lists one :class:`Replication` per (scenario,
    replication k). Replication k of *every* scenario runs from the same seed,

@@ -21,7 +21,7 @@ published and tested there):
 ``list``
     Points written out in the spec (no sampler).
 
-Samplers work in the unit hypercube ``[0, 1]^d``; ``experiments.sweep_spec``
+Samplers work in the unit hypercube ``[0, 1]^d``; ``experiments.sweep.spec``
 maps each coordinate to a parameter value (a range scaled linearly, levels by
 equal-width bins). The design's randomness comes from one integer seed derived
 from the sweep's root seed (:func:`design_seed`), so the same spec always gives

@@ -71,7 +71,7 @@ from typing import Any, get_origin
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from experiments.designs import (
+from experiments.sweep.designs import (
     DEFAULT_MORRIS_LEVELS,
     SAMPLED,
     DesignMethod,

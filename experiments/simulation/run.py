@@ -15,7 +15,7 @@ Outputs in ``--out`` (written into a temporary sibling folder that replaces
     The scenario as run (``model_dump`` JSON and the resolved TOML text), its
     SHA-256, the seed, the years, the software versions and the command line.
 ``effort.png``, ``efficiency.png``, ``errors.png``, ``promotions.png``
-    With ``--plot`` (see ``experiments.figures``).
+    With ``--plot`` (see ``experiments.common.figures``).
 
 Exit codes
 ----------
@@ -35,9 +35,9 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from experiments.errors import InputError
-from experiments.figures import FIGURE_FILES, save_figures
-from experiments.provenance import (
+from experiments.common.errors import InputError
+from experiments.common.figures import FIGURE_FILES, save_figures
+from experiments.common.provenance import (
     atomic_dir,
     check_out_dir,
     command_line,

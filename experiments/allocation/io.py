@@ -50,9 +50,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from experiments.allocation_report import moves_table, render_report
-from experiments.errors import InputError
-from experiments.provenance import (
+from experiments.allocation.report import moves_table, render_report
+from experiments.common.errors import InputError
+from experiments.common.provenance import (
     atomic_dir,
     check_out_dir,
     command_line,

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.errors import InputError
+from experiments.common.errors import InputError
 
 SIMULATION_SOFTWARE = ("youwei", "numpy", "pandas", "mesa", "highspy", "pydantic")
 """Packages whose versions shape a simulation's result."""

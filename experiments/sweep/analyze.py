@@ -45,9 +45,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments.designs import DesignMethod, salib_problem
-from experiments.provenance import atomic_dir, command_line, software_versions, to_json_safe
-from experiments.sweep import ANALYSIS, DESIGN, MANIFEST, RUNS, UNIT_PREFIX, SweepStatus
+from experiments.common.provenance import atomic_dir, command_line, software_versions, to_json_safe
+from experiments.sweep.designs import DesignMethod, salib_problem
+from experiments.sweep.engine import ANALYSIS, DESIGN, MANIFEST, RUNS, UNIT_PREFIX, SweepStatus
 
 CONF_LEVEL = 0.95
 RESAMPLES = 1000

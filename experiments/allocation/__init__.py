@@ -1,0 +1,1 @@
+"""The allocation product: an organisation department's files to a defended proposal."""

@@ -1,0 +1,1 @@
+"""The scenario library for people: ``youwei scenarios``, ``youwei validate``."""

@@ -1,0 +1,1 @@
+"""What every experiment shares: the runner (executors), provenance, errors, figures."""

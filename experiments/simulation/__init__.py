@@ -1,0 +1,1 @@
+"""Simulation runs and policy comparisons (``youwei run``, ``youwei compare``)."""

@@ -1,0 +1,1 @@
+"""Parameter sweeps and sensitivity analyses (``youwei sweep``, ``youwei analyze``)."""
