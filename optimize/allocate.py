@@ -7,12 +7,31 @@ import time
 
 import numpy as np
 
+from optimize import alternatives as alt
 from optimize.eligibility import eligible_pairs
 from optimize.explain import explain as explain_proposal
 from optimize.explain import prices as price_rules
-from optimize.formulation import Formulation, build_formulation, seed_columns, share_rows
-from optimize.problem import AllocationProblem
-from optimize.proposal import Backend, Explanation, MoveKind, Moves, Proposal, SolveStatus
+from optimize.formulation import (
+    Formulation,
+    RowFamily,
+    build_formulation,
+    objective_terms,
+    seed_columns,
+    share_rows,
+)
+from optimize.presolve.matching import solve_by_matching
+from optimize.presolve.prune import prune_pairs
+from optimize.problem import AllocationProblem, check_allocation_size
+from optimize.proposal import (
+    Alternative,
+    Backend,
+    Explanation,
+    MoveKind,
+    MoveRef,
+    Moves,
+    Proposal,
+    SolveStatus,
+)
 from optimize.relax import solve_relaxed
 from optimize.solve import ResultStatus, SolverResult, solve_program
 
@@ -31,6 +50,11 @@ def allocate(
     backend: Backend = Backend.FAST,
     time_limit: float | None = None,
     explain: bool = True,
+    alternatives: int = 0,
+    shortlist: int = 0,
+    passed_over: bool = False,
+    prune: bool = False,
+    assignment_first: bool = False,
 ) -> Proposal:
     """The best allocation of posts and rank slots under ``problem.rules``.
 
@@ -45,6 +69,27 @@ def allocate(
         Seconds allowed to the solver; ``None`` = solve to proven optimality.
     explain : bool
         Compute prices, runner-ups and reasons (skip inside simulations).
+    alternatives : int
+        Also find this many further proposals (方案二 ...), each the best one
+        differing from all earlier ones in at least one move (see
+        ``optimize.alternatives``); a zero-loss one is a tie.
+    shortlist : int
+        For each post, the K candidates who could take it at the smallest loss.
+    passed_over : bool
+        For each post, why every higher-scoring eligible candidate did not get it.
+    prune : bool
+        Drop the eligible pairs no optimal proposal needs before building the
+        program (``optimize.presolve.prune``): the same optimum and status, a smaller
+        program. Only with ``explain=False`` and no alternatives, shortlist or
+        passed-over reasons (their prices and runner-ups would read the pruned
+        columns). Off by default: where scores tie, the solver may then choose
+        another of the equally good proposals than on the whole program.
+        ``Proposal.pruned_pairs`` counts the pairs dropped.
+    assignment_first : bool
+        Try a max-weight matching first (``optimize.presolve.matching``), kept when it
+        meets every row (then ``Proposal.method`` is ``"matching"``); otherwise
+        the program is solved as usual (fast backend only; ignored by pulp).
+        Same conditions and caveat as ``prune``.
 
     Returns
     -------
@@ -58,26 +103,26 @@ def allocate(
     AllocationError
         If the time limit passed before any feasible proposal was found.
     """
+    if backend is Backend.PULP:  # the named pulp model needs several times the memory
+        check_allocation_size(problem, "pulp")
+    if (prune or assignment_first) and (explain or alternatives or shortlist or passed_over):
+        raise ValueError("prune=True and assignment_first=True give the optimum only: pass "
+                         "explain=False and no alternatives, shortlist or passed_over")
     start = time.perf_counter()
-    pairs = eligible_pairs(problem)
-    form = build_formulation(problem, pairs)
-    result = _solve(problem, form, backend, time_limit)
-    relaxations = ()
-    status = SolveStatus.OPTIMAL
-    if result.status is ResultStatus.INFEASIBLE:
-        relaxed = solve_relaxed(problem, form, time_limit=time_limit)
-        if relaxed is None:
-            raise AllocationError(
-                "the rules are infeasible and no relaxed proposal was found in time"
-            )
-        result, relaxations, status = relaxed.result, relaxed.relaxations, SolveStatus.RELAXED
-    if result.x is None:
-        raise AllocationError(f"no feasible proposal found within the time limit ({time_limit} s)")
-    if result.status is ResultStatus.TIME_LIMIT and status is SolveStatus.OPTIMAL:
-        status = SolveStatus.TIME_LIMIT
+    n_pruned, (form, result, relaxations, status) = _pruned_and_solved(
+        problem, backend, time_limit, prune, assignment_first)
+    if result.x is not None and not np.isfinite(result.objective):  # never "optimal, nan"
+        raise AllocationError(f"the solver returned a non-finite objective ({result.objective}); "
+                              f"the scores, weights or fits are too large or too small")
     row_dual = result.row_dual
     if explain and row_dual is None:
         row_dual = _lp_duals(form, time_limit)
+    extras = {}
+    if status is not SolveStatus.RELAXED:
+        # The alternatives and forced solves compare with the rules as stated; a relaxed
+        # proposal breaks them, so there is nothing exact to compare with.
+        extras = _other_proposals(problem, form, result.x, row_dual, alternatives, shortlist,
+                                  passed_over, time_limit)
     return Proposal(
         status=status,
         moves=extract_moves(form, result.x),
@@ -94,7 +139,90 @@ def allocate(
         explanation=(
             explain_proposal(problem, form, result.x, row_dual) if explain else Explanation()
         ),
+        binding=binding_families(form, row_dual),
+        pruned_pairs=n_pruned,
+        **extras,
     )
+
+
+def solve_formulation(problem: AllocationProblem, backend: Backend = Backend.FAST,
+                      time_limit: float | None = None, *, prune: bool = False):
+    """Build and solve: ``(formulation, SolverResult, relaxations, SolveStatus)``.
+
+    ``prune`` builds the program over the pairs ``optimize.presolve.prune.prune_pairs``
+    keeps (same optimum, same feasibility, same relaxed proposal's value).
+    Raises ``AllocationError`` when no feasible (or relaxed) proposal was found.
+    """
+    return _pruned_and_solved(problem, backend, time_limit, prune)[1]
+
+
+def _pruned_and_solved(problem: AllocationProblem, backend: Backend,
+                       time_limit: float | None, prune: bool, assignment_first: bool = False):
+    """``(pairs pruned, solve_formulation's tuple)``."""
+    pairs = eligible_pairs(problem)
+    n_pruned = 0
+    if prune:
+        pruning = prune_pairs(problem, pairs, objective_terms(problem, pairs).value)
+        pairs, n_pruned = pruning.pairs, pruning.n_pruned
+    form = build_formulation(problem, pairs)
+    result = None
+    if assignment_first and backend is Backend.FAST:
+        result = solve_by_matching(form, problem.pools.headroom)
+    if result is None:
+        result = _solve(problem, form, backend, time_limit)
+    relaxations = ()
+    status = SolveStatus.OPTIMAL
+    if result.status is ResultStatus.INFEASIBLE:
+        relaxed = solve_relaxed(problem, form, time_limit=time_limit)
+        if relaxed is None:
+            raise AllocationError(
+                "the rules are infeasible and no relaxed proposal was found in time"
+            )
+        result, relaxations, status = relaxed.result, relaxed.relaxations, SolveStatus.RELAXED
+    if result.x is None:
+        raise AllocationError(f"no feasible proposal found within the time limit ({time_limit} s)")
+    if result.status is ResultStatus.TIME_LIMIT and status is SolveStatus.OPTIMAL:
+        status = SolveStatus.TIME_LIMIT
+    return n_pruned, (form, result, relaxations, status)
+
+
+BINDING_TOL = 1e-9
+
+
+def binding_families(form: Formulation, row_dual: np.ndarray | None) -> tuple[str, ...]:
+    """Names of the row families (other than one move per candidate) with a non-zero dual."""
+    if row_dual is None:
+        return ()
+    out = []
+    for family in RowFamily:
+        if family is RowFamily.ONE_MOVE:
+            continue
+        rows = form.rows_of(family)
+        if len(rows) and np.any(np.abs(row_dual[rows]) > BINDING_TOL):
+            out.append(family.name.lower())
+    return tuple(out)
+
+
+def move_refs(form: Formulation, cols: np.ndarray) -> tuple[MoveRef, ...]:
+    return tuple(MoveRef(c, MoveKind.POST if is_post else MoveKind.RANK, t)
+                 for c, is_post, t in alt.moves_of(form, cols))
+
+
+def _other_proposals(problem, form, x, row_dual, n_alternatives, shortlist_size, why_not,
+                     time_limit) -> dict:
+    out = {}
+    if n_alternatives > 0:
+        found = alt.alternatives(form, x, n_alternatives, time_limit)
+        out["alternatives"] = tuple(
+            Alternative(a.objective, a.loss, move_refs(form, a.added), move_refs(form, a.removed))
+            for a in found)
+    if shortlist_size > 0:
+        out["shortlist"] = alt.shortlist(form, x, row_dual, shortlist_size, time_limit)
+    if why_not:
+        out["passed_over"] = alt.passed_over(problem, form, x,
+                                             tuple(binding_families(form, row_dual)),
+                                             time_limit)
+    return out
 
 
 def _solve(

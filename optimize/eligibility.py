@@ -59,9 +59,47 @@ def relieved_candidates(problem: AllocationProblem) -> np.ndarray:
 
 
 def effective_years(problem: AllocationProblem, relieved: np.ndarray) -> np.ndarray:
-    """``(n,) float``: years in grade plus the relief of relieved candidates."""
-    relief = problem.rules.eligibility.min_years_relief
-    return problem.candidates.years_in_grade + np.where(relieved, relief, 0.0)
+    """``(n,) float``: years in grade plus relief plus the 优秀 bonus.
+
+    years + relief (relieved candidates) + excellent_bonus_years * excellent_years
+    (并行规定 第十九条: each 优秀 year counts half a year extra when the bonus is 0.5).
+    """
+    rules = problem.rules.eligibility
+    return (problem.candidates.years_in_grade + np.where(relieved, rules.min_years_relief, 0.0)
+            + excellent_bonus(problem))
+
+
+def excellent_bonus(problem: AllocationProblem) -> np.ndarray:
+    """``(n,) float``: years credited for 优秀 years (0 when the column is not given)."""
+    years = problem.regulations.excellent_years
+    if len(years) == 0:
+        return np.zeros(problem.n_candidates)
+    return problem.rules.eligibility.excellent_bonus_years * years
+
+
+def regulation_bars(problem: AllocationProblem, cand: np.ndarray, post: np.ndarray
+                    ) -> dict[str, np.ndarray]:
+    """For pairs ``(cand, post)``: which regulation bars each, ``{rule: (k,) bool}``.
+
+    - ``birthplace`` (地域回避): a principal (正职) post in the candidate's 成长地 county;
+    - ``tenure`` (任期): a post in the candidate's own unit after ``max_terms_in_post``
+      consecutive terms in a post or ``max_years_at_level`` years at one level.
+    """
+    reg, rules = problem.regulations, problem.rules.eligibility
+    out = {}
+    if len(reg.birthplace) and len(reg.post_county) and len(reg.post_principal):
+        home = reg.birthplace[cand]
+        out["birthplace"] = (reg.post_principal[post] & (home != "")
+                             & (reg.post_county[post] == home))
+    long_served = np.zeros(problem.n_candidates, bool)
+    if len(reg.terms_in_post):
+        long_served |= reg.terms_in_post >= rules.max_terms_in_post
+    if len(reg.years_at_level):
+        long_served |= reg.years_at_level >= rules.max_years_at_level - 1e-9
+    if long_served.any():
+        out["tenure"] = long_served[cand] & (
+            problem.candidates.unit[cand] == problem.posts.unit[post])
+    return out
 
 
 def rank_target_rows(problem: AllocationProblem) -> np.ndarray:
@@ -121,6 +159,10 @@ def _post_pairs(problem: AllocationProblem, years: np.ndarray) -> tuple[np.ndarr
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     cand = np.concatenate(cand_parts)
     post = np.concatenate(post_parts)
+    barred = np.zeros(len(cand), bool)
+    for mask in regulation_bars(problem, cand, post).values():
+        barred |= mask
+    cand, post = cand[~barred], post[~barred]
     order = np.lexsort((post, cand))
     return cand[order], post[order]
 
@@ -155,7 +197,16 @@ def post_rule_failure_counts(
     }
     if rules.eligibility.mobility is Mobility.WITHIN_UNIT:
         masks["post in another unit (mobility within_unit)"] = p.unit != c.unit[i]
+    bars = regulation_bars(problem, np.full(len(p), i), np.arange(len(p)))
+    for rule, mask in bars.items():
+        masks[REGULATION_TEXT[rule]] = mask
     return {text: int(mask.sum()) for text, mask in masks.items() if mask.any()}
+
+
+REGULATION_TEXT = {
+    "birthplace": "principal post in the candidate's home county (地域回避)",
+    "tenure": "post in the own unit after the term or years-at-level limit (任期)",
+}
 
 
 def post_rule_failures(
@@ -177,6 +228,8 @@ def post_rule_failures(
         out.append(f"age {c.age[i]} > age limit {rules.eligibility.max_age}")
     if rules.eligibility.mobility is Mobility.WITHIN_UNIT and c.unit[i] != p.unit[j]:
         out.append("post is in another unit (mobility within_unit)")
+    bars = regulation_bars(problem, np.array([i]), np.array([j]))
+    out += [REGULATION_TEXT[rule] for rule, mask in bars.items() if mask[0]]
     return out
 
 
@@ -198,7 +251,7 @@ def rank_rule_failures(problem: AllocationProblem, i: int, relieved: np.ndarray)
 
 def _candidate_years(problem: AllocationProblem, i: int, relieved: np.ndarray) -> float:
     relief = problem.rules.eligibility.min_years_relief if relieved[i] else 0.0
-    return float(problem.candidates.years_in_grade[i]) + relief
+    return float(problem.candidates.years_in_grade[i]) + relief + float(excellent_bonus(problem)[i])
 
 
 def _years_text(problem: AllocationProblem, i: int, relieved: np.ndarray) -> str:

@@ -323,7 +323,9 @@ def _pool_price(problem, form, row_dual, k, chosen) -> Price:
     nxt = next_in_line(problem, form, chosen, k)
     if nxt is not None and value > PRICE_TOL:
         text += f"; next in line {problem.candidates.id[nxt[0]]} would add {nxt[1]:.4g}"
-    return Price("pool", k, f"{pool}:rank{rank}", value, value > PRICE_TOL, text=text)
+    who, adds = nxt if nxt is not None and value > PRICE_TOL else (-1, float("nan"))
+    return Price("pool", k, f"{pool}:rank{rank}", value, value > PRICE_TOL, text=text,
+                 next_candidate=who, next_value=adds)
 
 
 def next_in_line(

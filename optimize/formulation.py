@@ -18,6 +18,13 @@ function per family of rows:
 - young share:             sum (y_i - s_y) x_ij >= 0        (post moves)
 - frontline share:         sum (F_i - s_f) (x_ij + z_ik) >= 0  (all moves)
 - unit outflow:            sum_{i in u, unit(j) != u} x_ij <= max_outflow
+- locks:                   sum of the locked columns >= 1 (must) or <= 0 (forbid)
+- conflicts (任职回避):     see ``add_conflict_rows``
+- composition targets:     sum (a_i - s) v >= 0, or sum a_i v >= min_count
+- team targets (班子结构):  sum_{j in u, a_i = value} x_ij >= min_count - current members
+
+The young and frontline shares are two instances of the composition rows
+(``share_rows_for``), kept in their own families for their prices and reports.
 
 The pulp model (``optimize.pulp_model``) states the same rows with names.
 """
@@ -45,6 +52,10 @@ class RowFamily(IntEnum):
     YOUNG_SHARE = 3  # entity: -1
     FRONTLINE_SHARE = 4  # entity: -1
     OUTFLOW = 5  # entity: unit
+    LOCK = 6  # entity: lock index
+    CONFLICT = 7  # entity: conflict index
+    COMPOSITION = 8  # entity: 2 * rule index (+1 for the min_count row)
+    TEAM = 9  # entity: rule index * n_units + unit
 
 
 @dataclass(frozen=True)
@@ -186,23 +197,45 @@ def add_pool_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows:
     )
 
 
+def share_rows_for(flags: np.ndarray, cand: np.ndarray, share: float, count: int,
+                   family: RowFamily, entity: int) -> _Rows:
+    """The composition rows over the columns of candidates ``cand`` (column ``c`` is ``cand[c]``).
+
+    ``flags`` ``(n_candidates,) bool`` marks the group; ``share`` > 0 gives the row
+    sum (a_i - share) v >= 0 (entity ``entity``), ``count`` > 0 the row
+    sum a_i v >= count (entity ``entity + 1``).
+    """
+    a = flags.astype(float)[cand]
+    cols = np.arange(len(cand))
+    parts = []
+    if share > 0 and len(cand):
+        parts.append((a - share, 0.0, entity))
+    if count > 0:
+        parts.append((a, float(count), entity + 1))
+    if not parts:
+        return _empty_rows(family)
+    # share rows keep every counted column (as the pulp model states them); count rows
+    # only the group's columns
+    keep = [cols if lower == 0 else np.flatnonzero(coef != 0) for coef, lower, _ in parts]
+    return _Rows(
+        np.concatenate([np.full(len(k), r, np.int64) for r, k in enumerate(keep)]),
+        np.concatenate([cols[k] for k in keep]),
+        np.concatenate([coef[k] for (coef, _, _), k in zip(parts, keep, strict=True)]),
+        np.array([lower for _, lower, _ in parts]),
+        np.full(len(parts), INF),
+        np.array([e for _, _, e in parts], np.int64),
+        family,
+    )
+
+
 def add_young_share_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows:
     """Young share of post moves >= young_share_min, linearised as sum (y_i - s) x >= 0."""
     t = problem.rules.targets
     if t.young_share_min <= 0 or pairs.n_post_pairs == 0:
         return _empty_rows(RowFamily.YOUNG_SHARE)
-    young = (problem.candidates.age <= t.young_age_max).astype(float)
-    coef = young[pairs.post_candidate] - t.young_share_min
-    cols = np.arange(pairs.n_post_pairs)
-    return _Rows(
-        np.zeros(len(cols), np.int64),
-        cols,
-        coef,
-        np.zeros(1),
-        np.full(1, INF),
-        np.full(1, -1),
-        RowFamily.YOUNG_SHARE,
-    )
+    young = problem.candidates.age <= t.young_age_max
+    return share_rows_for(young, pairs.post_candidate, t.young_share_min, 0,
+                          RowFamily.YOUNG_SHARE, -1)
 
 
 def add_frontline_share_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows:
@@ -211,17 +244,8 @@ def add_frontline_share_rows(problem: AllocationProblem, pairs: EligiblePairs) -
     cand = np.concatenate([pairs.post_candidate, pairs.rank_candidate])
     if t.frontline_share_min <= 0 or len(cand) == 0:
         return _empty_rows(RowFamily.FRONTLINE_SHARE)
-    coef = problem.candidates.frontline[cand].astype(float) - t.frontline_share_min
-    cols = np.arange(len(cand))
-    return _Rows(
-        np.zeros(len(cols), np.int64),
-        cols,
-        coef,
-        np.zeros(1),
-        np.full(1, INF),
-        np.full(1, -1),
-        RowFamily.FRONTLINE_SHARE,
-    )
+    return share_rows_for(problem.candidates.frontline, cand, t.frontline_share_min, 0,
+                          RowFamily.FRONTLINE_SHARE, -1)
 
 
 def add_outflow_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows:
@@ -244,6 +268,180 @@ def add_outflow_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows:
     )
 
 
+def post_columns_by_candidate(pairs: EligiblePairs, n_candidates: int) -> np.ndarray:
+    """``(n_candidates + 1,) int``: post columns of candidate i are ``[s[i], s[i + 1])``."""
+    return np.searchsorted(pairs.post_candidate, np.arange(n_candidates + 1))
+
+
+def columns_of_lock(problem: AllocationProblem, pairs: EligiblePairs, lock: int) -> np.ndarray:
+    """The columns a lock is about: one post pair, the candidate's rank pairs in a pool, or all."""
+    lk = problem.regulations.locks
+    i, j, pool = int(lk.candidate[lock]), int(lk.post[lock]), int(lk.pool[lock])
+    n_post = pairs.n_post_pairs
+    post_cols = np.flatnonzero(pairs.post_candidate == i)
+    rank_cols = np.flatnonzero(pairs.rank_candidate == i)
+    if j >= 0:
+        return post_cols[pairs.post_post[post_cols] == j]
+    if pool >= 0:
+        in_pool = problem.pools.pool[pairs.rank_pool[rank_cols]] == pool
+        return n_post + rank_cols[in_pool]
+    return np.concatenate([post_cols, n_post + rank_cols])
+
+
+def add_lock_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows:
+    """Decisions already taken: sum of the lock's columns >= 1 (must) or <= 0 (forbid).
+
+    A must lock whose columns are absent is a row 0 >= 1: infeasible, so the
+    relaxation reports it rather than dropping it.
+    """
+    lk = problem.regulations.locks
+    if len(lk) == 0:
+        return _empty_rows(RowFamily.LOCK)
+    cols = [columns_of_lock(problem, pairs, k) for k in range(len(lk))]
+    must = np.array([kind == "must" for kind in lk.kind])
+    return _Rows(
+        np.repeat(np.arange(len(lk)), [len(c) for c in cols]),
+        np.concatenate(cols).astype(np.int64),
+        np.ones(sum(len(c) for c in cols)),
+        np.where(must, 1.0, -INF),
+        np.where(must, INF, 0.0),
+        np.arange(len(lk)),
+        RowFamily.LOCK,
+    )
+
+
+def add_conflict_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows:
+    r"""任职回避 rows, one set per conflict pair (a, b).
+
+    ``supervise``: neither is appointed to a post in the other's current unit,
+    sum_{j in unit(b)} x_aj <= 0 (and the same for b).
+    ``same_unit``: neither is appointed to a post in the unit where the other
+    will be. For each unit u where a has eligible posts, with X_a(u) = sum_{j in u} x_aj:
+
+    - b stays in u (u is b's unit): X_a(u) - sum_{j not in u} x_bj <= 0;
+    - b may move to u:              X_a(u) + X_b(u) <= 1;
+    - b is an incumbent of u:       X_a(u) <= 0;
+
+    and the same with a and b exchanged. The empty allocation meets every row.
+    """
+    conflicts = problem.regulations.conflicts
+    if len(conflicts) == 0 or pairs.n_post_pairs == 0:
+        return _empty_rows(RowFamily.CONFLICT)
+    home = problem.candidates.unit
+    post_unit = problem.posts.unit[pairs.post_post]
+    starts = post_columns_by_candidate(pairs, problem.n_candidates)
+    rows: list[tuple[np.ndarray, np.ndarray, float, int]] = []
+
+    def cols_of(i: int) -> np.ndarray:
+        return np.arange(starts[i], starts[i + 1])
+
+    for e, (a, b, b_unit, kind) in enumerate(zip(
+            conflicts.a.tolist(), conflicts.b.tolist(), conflicts.b_unit.tolist(),
+            conflicts.kind, strict=True)):
+        ordered = [(a, b, b_unit)] + ([(b, a, int(home[a]))] if b >= 0 else [])
+        for i, k, k_home in ordered:
+            ci = cols_of(i)
+            k_unit = int(home[k]) if k >= 0 else k_home
+            if kind == "supervise" or k < 0:
+                into = ci[post_unit[ci] == k_unit]
+                if len(into):
+                    rows.append((into, np.ones(len(into)), 0.0, e))
+                continue
+            ck = cols_of(k)
+            for u in np.unique(post_unit[ci]).tolist():
+                into = ci[post_unit[ci] == u]
+                if u == k_unit:
+                    away = ck[post_unit[ck] != u]
+                    rows.append((np.concatenate([into, away]),
+                                 np.concatenate([np.ones(len(into)), -np.ones(len(away))]),
+                                 0.0, e))
+                elif i == a or u == int(home[a]) or not np.any(post_unit[cols_of(a)] == u):
+                    # (a, b) already stated X_a(u) + X_b(u) <= 1 for units a can reach
+                    k_into = ck[post_unit[ck] == u]
+                    rows.append((np.concatenate([into, k_into]),
+                                 np.ones(len(into) + len(k_into)), 1.0, e))
+    if not rows:
+        return _empty_rows(RowFamily.CONFLICT)
+    return _Rows(
+        np.repeat(np.arange(len(rows)), [len(r[0]) for r in rows]),
+        np.concatenate([r[0] for r in rows]).astype(np.int64),
+        np.concatenate([r[1] for r in rows]),
+        np.full(len(rows), -INF),
+        np.array([r[2] for r in rows]),
+        np.array([r[3] for r in rows], np.int64),
+        RowFamily.CONFLICT,
+    )
+
+
+def add_composition_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows:
+    """Each ``[[composition]]`` rule: share and/or count of the group among the counted moves."""
+    rules = problem.rules.composition
+    if not rules:
+        return _empty_rows(RowFamily.COMPOSITION)
+    cand_all = np.concatenate([pairs.post_candidate, pairs.rank_candidate])
+    blocks = []
+    for r, rule in enumerate(rules):
+        flags = problem.regulations.attribute(rule.attribute, problem.n_candidates) == rule.value
+        cand = pairs.post_candidate if rule.over == "posts" else cand_all
+        blocks.append(share_rows_for(flags, cand, rule.min_share, rule.min_count,
+                                     RowFamily.COMPOSITION, 2 * r))
+    return _stack(blocks, RowFamily.COMPOSITION)
+
+
+def team_units(problem: AllocationProblem, rule) -> np.ndarray:
+    """Unit codes a ``[[team]]`` rule covers (its ``units``, or every unit with a post)."""
+    if rule.units:
+        index = {name: u for u, name in enumerate(problem.unit_names)}
+        return np.array(sorted(index[name] for name in rule.units if name in index), np.int64)
+    return np.unique(problem.posts.unit)
+
+
+def add_team_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows:
+    """Each ``[[team]]`` rule, each unit u: appointees of the group to u's posts >= need_u.
+
+    need_u = min_count - current members of u's team with the attribute value
+    (``teams.csv``); no row where the current team already meets the target.
+    """
+    rules = problem.rules.team
+    if not rules:
+        return _empty_rows(RowFamily.TEAM)
+    n_units = len(problem.unit_names)
+    post_unit = problem.posts.unit[pairs.post_post]
+    rows, cols, lower, entity = [], [], [], []
+    for r, rule in enumerate(rules):
+        flags = problem.regulations.attribute(rule.attribute, problem.n_candidates) == rule.value
+        have = problem.regulations.team_count(rule.attribute, rule.value, n_units)
+        counted = flags[pairs.post_candidate]
+        for u in team_units(problem, rule).tolist():
+            need = rule.min_count - int(have[u])
+            if need <= 0:
+                continue
+            c = np.flatnonzero(counted & (post_unit == u))
+            rows.append(np.full(len(c), len(lower), np.int64))
+            cols.append(c)
+            lower.append(float(need))
+            entity.append(r * n_units + u)
+    if not lower:
+        return _empty_rows(RowFamily.TEAM)
+    n = len(lower)
+    col = np.concatenate(cols).astype(np.int64)
+    return _Rows(np.concatenate(rows), col, np.ones(len(col)), np.array(lower),
+                 np.full(n, INF), np.array(entity, np.int64), RowFamily.TEAM)
+
+
+def _stack(blocks: list[_Rows], family: RowFamily) -> _Rows:
+    offsets = np.cumsum([0] + [len(b.lower) for b in blocks])
+    return _Rows(
+        np.concatenate([b.row + off for b, off in zip(blocks, offsets[:-1], strict=True)]),
+        np.concatenate([b.col for b in blocks]),
+        np.concatenate([b.coef for b in blocks]),
+        np.concatenate([b.lower for b in blocks]),
+        np.concatenate([b.upper for b in blocks]),
+        np.concatenate([b.entity for b in blocks]).astype(np.int64),
+        family,
+    )
+
+
 def _empty_rows(family: RowFamily) -> _Rows:
     z = np.zeros(0)
     zi = np.zeros(0, np.int64)
@@ -257,6 +455,10 @@ ROW_BUILDERS = (
     add_young_share_rows,
     add_frontline_share_rows,
     add_outflow_rows,
+    add_lock_rows,
+    add_conflict_rows,
+    add_composition_rows,
+    add_team_rows,
 )
 
 
@@ -288,10 +490,18 @@ def build_formulation(
     )
 
 
+LAZY_FAMILIES = (RowFamily.YOUNG_SHARE, RowFamily.FRONTLINE_SHARE, RowFamily.COMPOSITION,
+                 RowFamily.CONFLICT)
+TARGET_FAMILIES = (RowFamily.YOUNG_SHARE, RowFamily.FRONTLINE_SHARE, RowFamily.COMPOSITION,
+                   RowFamily.TEAM, RowFamily.LOCK)
+
+
 def share_rows(form: Formulation) -> np.ndarray:
-    """The young and frontline share rows: dense, and often not binding (solved lazily)."""
-    return np.concatenate([form.rows_of(RowFamily.YOUNG_SHARE),
-                           form.rows_of(RowFamily.FRONTLINE_SHARE)])
+    """Share, composition and conflict rows: often not binding, so solved lazily.
+
+    (The solver only defers those that the empty allocation meets.)
+    """
+    return np.concatenate([form.rows_of(family) for family in LAZY_FAMILIES])
 
 
 def seed_columns(form: Formulation, per_row: int = 3) -> np.ndarray:
@@ -311,11 +521,17 @@ def seed_columns(form: Formulation, per_row: int = 3) -> np.ndarray:
     chosen = [
         _best_per_row(csr, capacity_rows, quota + per_row, form.cost, np.ones(form.n_cols, bool))
     ]
-    for family in (RowFamily.YOUNG_SHARE, RowFamily.FRONTLINE_SHARE):
-        for row in form.rows_of(family):
-            counts = np.zeros(form.n_cols, bool)
+    for family in TARGET_FAMILIES:
+        for row in form.rows_of(family)[np.isfinite(form.row_lower[form.rows_of(family)])]:
             start, end = csr.indptr[row], csr.indptr[row + 1]
-            counts[csr.indices[start:end][csr.data[start:end] > 0]] = True
+            positive = csr.indices[start:end][csr.data[start:end] > 0]
+            if family in (RowFamily.TEAM, RowFamily.LOCK):
+                # short rows (one unit's posts, one candidate's moves): their best columns
+                best = np.argsort(-form.cost[positive], kind="stable")[: 4 * per_row]
+                chosen.append(positive[best])
+                continue
+            counts = np.zeros(form.n_cols, bool)
+            counts[positive] = True
             chosen.append(
                 _best_per_row(
                     csr, capacity_rows, np.full(len(capacity_rows), per_row), form.cost, counts

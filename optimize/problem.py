@@ -4,19 +4,47 @@ One row per candidate, per post, per pool-rank. Units and pools are integer
 codes into ``unit_names`` / ``pool_names`` so that the simulation can build a
 problem every year without strings; the file reader maps names to codes.
 Arrays are made read-only on construction: the optimiser never changes its input.
+
+Every number that reaches the solver is checked at construction for a safe range
+(:func:`check_values`): scores, post weights, fits and hardship factors are finite
+and at most :data:`MAX_INPUT` in size, and every objective coefficient
+``fit x weight x score x frontline_weight^F x hardship^eta`` at most
+:data:`MAX_OBJECTIVE_COEFFICIENT`, so the objective stays finite and well scaled
+for HiGHS (whose tolerances are absolute, about 1e-7 to 1e-9). An allocation
+whose eligible pairs would not fit in memory is refused before anything is built
+(:func:`check_allocation_size`).
 """
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from optimize.regulations import Regulations, check_regulations
 from optimize.rules import Rules
 
 
 class ProblemError(ValueError):
-    """The arrays handed to the optimiser are inconsistent (a programming error upstream)."""
+    """The arrays handed to the optimiser are inconsistent, out of range, or too large."""
+
+
+MAX_INPUT = 1e6
+"""Largest score, post weight, |fit| and hardship factor the optimiser accepts."""
+
+MAX_OBJECTIVE_COEFFICIENT = 1e9
+"""Largest objective coefficient of a move (its value): beyond it the solver's absolute
+tolerances no longer tell the values apart, and sums may lose the small terms."""
+
+BYTES_PER_PAIR = {"fast": 400, "pulp": 2_500}
+"""Peak memory per eligible (candidate, post) pair, by backend, rounded up from
+``python benchmarks/allocation_memory.py`` (1-2 million pairs: 270-345 bytes with the
+fast backend; 0.2 million with pulp: about 2,230 bytes)."""
+
+FALLBACK_MEMORY_BYTES = 16 * 2**30
+"""Memory assumed when the machine's cannot be read (16 GiB)."""
 
 
 def _freeze(obj) -> None:
@@ -237,6 +265,7 @@ class AllocationProblem:
     fit: Fit = field(default_factory=Fit)
     unit_names: tuple[str, ...] = ()
     pool_names: tuple[str, ...] = ()
+    regulations: Regulations = field(default_factory=Regulations)
 
     def __post_init__(self) -> None:
         n_units = int(max(_max_or(self.candidates.unit), _max_or(self.posts.unit))) + 1
@@ -312,3 +341,109 @@ def check_problem(problem: AllocationProblem) -> None:
         or f.post.max() >= len(p)
     ):
         raise ProblemError("fit refers to a candidate or post index out of range")
+    trouble = check_regulations(problem.regulations, len(c), len(p))
+    if trouble is not None:
+        raise ProblemError(trouble)
+    check_values(problem)
+    check_allocation_size(problem, "fast")
+
+
+def check_values(problem: AllocationProblem) -> None:
+    """Raise ``ProblemError`` unless every number that reaches the solver is in a safe range.
+
+    Scores, post weights, fits and hardship factors must be finite and at most
+    :data:`MAX_INPUT` in size, and the largest objective coefficient (computed in
+    logarithms, so that it cannot overflow) at most :data:`MAX_OBJECTIVE_COEFFICIENT`.
+    The message names the array, the first offending row's id and its value.
+    """
+    c, p, f = problem.candidates, problem.posts, problem.fit
+    for name, values, ids in (("candidates.score", c.score, c.id),
+                              ("candidates.hardship", c.hardship, c.id),
+                              ("posts.weight", p.weight, p.id)):
+        bad = ~np.isfinite(values) | (np.abs(values) > MAX_INPUT)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ProblemError(f"{name} must be finite and at most {MAX_INPUT:g} "
+                               f"(row {ids[i]!r}: {values[i]:g})")
+    bad_fit = ~np.isfinite(f.fit) | (np.abs(f.fit) > MAX_INPUT)
+    if bad_fit.any():
+        k = int(np.flatnonzero(bad_fit)[0])
+        raise ProblemError(f"fit.fit must be finite and at most {MAX_INPUT:g} in size "
+                           f"(candidate {c.id[f.candidate[k]]!r}, post {p.id[f.post[k]]!r}: "
+                           f"{f.fit[k]:g})")
+    largest = log10_largest_coefficient(problem)
+    if largest > math.log10(MAX_OBJECTIVE_COEFFICIENT):
+        raise ProblemError(
+            f"the largest value of a move, fit x weight x score x frontline_weight x "
+            f"hardship^hardship_exponent, is about 1e{largest:.0f}, above "
+            f"{MAX_OBJECTIVE_COEFFICIENT:g}: rescale the scores, weights or fits (only their "
+            f"ratios matter)")
+
+
+def log10_largest_coefficient(problem: AllocationProblem) -> float:
+    """``log10`` of the largest objective coefficient any move can have (``-inf`` if none)."""
+    c, weights = problem.candidates, problem.rules.weights
+    if len(c) == 0:
+        return -math.inf
+    with np.errstate(divide="ignore"):
+        per_candidate = (np.log10(np.abs(c.score))
+                         + np.where(c.frontline, math.log10(weights.frontline_weight), 0.0)
+                         + weights.hardship_exponent * np.log10(c.hardship))
+    largest_fit = float(np.abs(problem.fit.fit).max(initial=1.0))
+    largest_weight = float(problem.posts.weight.max(initial=1.0))
+    return float(per_candidate.max()) + math.log10(max(largest_fit, 1.0)) \
+        + math.log10(max(largest_weight, 1.0))
+
+
+def eligible_pairs_bound(problem: AllocationProblem) -> int:
+    """An upper bound on the eligible (candidate, post) pairs, without building them.
+
+    Counts, for every post, the candidates of a high enough rank with a lower
+    post level (in the post's unit under ``mobility = within_unit``); the years,
+    age, blocks and regulations that remove more pairs are ignored. Plus one
+    rank move per candidate.
+    """
+    c, p = problem.candidates, problem.posts
+    if len(p) == 0 or len(c) == 0:
+        return len(c)
+    within_unit = problem.rules.eligibility.mobility.value == "within_unit"
+    unit_key = p.unit if within_unit else np.zeros(len(p), np.int64)
+    groups, counts = np.unique(np.stack([p.level, p.min_rank, unit_key], axis=1), axis=0,
+                               return_counts=True)
+    total = len(c)
+    for (level, min_rank, unit), n_posts in zip(groups, counts, strict=True):
+        ok = (c.rank >= min_rank) & (c.post_level < level)
+        if within_unit:
+            ok &= c.unit == unit
+        total += int(np.count_nonzero(ok)) * int(n_posts)
+    return total
+
+
+def machine_memory_bytes() -> int:
+    """Physical memory of this machine (:data:`FALLBACK_MEMORY_BYTES` if unknown)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return FALLBACK_MEMORY_BYTES
+
+
+def check_allocation_size(problem: AllocationProblem, backend: str = "fast") -> None:
+    """Refuse, before building anything, an allocation that cannot fit in memory.
+
+    The estimate is :func:`eligible_pairs_bound` x :data:`BYTES_PER_PAIR` of the
+    backend (``"fast"`` or ``"pulp"``), against the machine's physical memory.
+
+    Raises
+    ------
+    ProblemError
+        The estimate exceeds the memory; the message gives both.
+    """
+    pairs = eligible_pairs_bound(problem)
+    needed = pairs * BYTES_PER_PAIR[backend]
+    available = machine_memory_bytes()
+    if needed > available:
+        raise ProblemError(
+            f"the allocation is too large: up to {pairs:,} eligible candidate-post pairs "
+            f"would need about {needed / 2**30:,.1f} GiB with the {backend} backend, more "
+            f"than this machine's {available / 2**30:,.1f} GiB; split it (by unit or "
+            f"level) or narrow who is eligible")

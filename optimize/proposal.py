@@ -81,6 +81,8 @@ class Price:
     binding: bool
     per_point: float | None = None
     text: str = ""
+    next_candidate: int = -1  # pool quotas: the best waiting candidate one more slot would take
+    next_value: float = float("nan")  # ... and the value of that promotion
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,69 @@ class Explanation:
 
 
 @dataclass(frozen=True)
+class ShortlistEntry:
+    """One candidate on the shortlist of a post (``loss`` 0 for the holder)."""
+
+    post: int
+    candidate: int
+    column: int
+    value: float
+    loss: float
+    holder: bool
+
+
+class Reason:
+    """Why a higher-scoring eligible candidate did not get a post."""
+
+    MOVED_ELSEWHERE = "moved_elsewhere"  # got another move (column ``other_column``)
+    LOWER_VALUE = "lower_value"  # the scoring rule values them lower for this post
+    RULE = "rule"  # a rule or quota forces it: ``loss`` is the cost of forcing them in
+
+
+@dataclass(frozen=True)
+class PassedOver:
+    """A candidate passed over for post ``post`` held by ``holder``."""
+
+    post: int
+    candidate: int
+    holder: int
+    reason: str
+    value: float  # the candidate's value on this post
+    holder_value: float
+    other_column: int = -1
+    loss: float = float("nan")
+    binding: tuple[str, ...] = ()  # row families whose rules bind in the LP
+
+
+@dataclass(frozen=True)
+class MoveRef:
+    """A move by indices: ``target`` is a post index or a pool-rank row index."""
+
+    candidate: int
+    kind: MoveKind
+    target: int
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another proposal (方案二, 方案三 ...): its value, its loss, and its differences.
+
+    ``loss = objective of the proposal - objective of this one`` (>= 0); a
+    zero loss is a tie. ``added`` are moves made here and not in the proposal,
+    ``removed`` the proposal's moves not made here.
+    """
+
+    objective: float
+    loss: float
+    added: tuple[MoveRef, ...]
+    removed: tuple[MoveRef, ...]
+
+    @property
+    def is_tie(self) -> bool:
+        return self.loss <= 1e-7 * max(1.0, abs(self.objective))
+
+
+@dataclass(frozen=True)
 class Proposal:
     """The allocation proposal for one problem.
 
@@ -154,3 +219,8 @@ class Proposal:
     prices: tuple[Price, ...] = ()
     relaxations: tuple[Relaxation, ...] = ()
     explanation: Explanation = field(default_factory=Explanation)
+    alternatives: tuple[Alternative, ...] = ()
+    shortlist: tuple[ShortlistEntry, ...] = ()
+    passed_over: tuple[PassedOver, ...] = ()
+    binding: tuple[str, ...] = ()  # names of the RowFamily values whose rules bind (LP duals)
+    pruned_pairs: int = 0  # eligible pairs left out before the build (optimize.presolve)

@@ -39,7 +39,14 @@ import numpy as np
 import pulp
 
 from optimize.eligibility import EligiblePairs, eligible_pairs
-from optimize.formulation import RowFamily, objective_terms
+from optimize.formulation import (
+    RowFamily,
+    add_composition_rows,
+    add_conflict_rows,
+    add_lock_rows,
+    add_team_rows,
+    objective_terms,
+)
 from optimize.problem import AllocationProblem
 
 MAX_NAME_LENGTH = 100  # pulp's .lp writer rejects longer names
@@ -344,6 +351,52 @@ def add_outflow_constraints(
     return Family(RowFamily.OUTFLOW, constraints, units)
 
 
+def _constraints_from_rows(prob: pulp.LpProblem, rows, variables: Columns, prefix: str
+                           ) -> Family:
+    """Named constraints ``<prefix>_<n>`` from a family's row triplets (entity order kept).
+
+    The regulations' families (locks, conflicts, composition, team) have rows
+    whose shape depends on the data (a conflict pair gives one row per unit
+    either cadre may reach); the row builders of ``optimize.formulation`` state
+    them once and this turns each row into a named pulp constraint.
+    """
+    n = len(rows.lower)
+    if n == 0:
+        return _no_rows(rows.family)
+    _, members = group_columns(rows.row, np.arange(n))
+    constraints = []
+    for r, entries in enumerate(members):
+        terms = pulp.lpSum_vars_coefs(
+            (variables[int(rows.col[e])], float(rows.coef[e])) for e in entries)
+        lower, upper = float(rows.lower[r]), float(rows.upper[r])
+        if np.isfinite(lower) and np.isfinite(upper):
+            raise ValueError(f"{prefix}: two-sided rows are not used by these families")
+        row = (terms >= lower) if np.isfinite(lower) else (terms <= upper)
+        constraints.append(prob.addConstraint(row, name=f"{prefix}_{r}"))
+    return Family(rows.family, tuple(constraints), rows.entity)
+
+
+def add_lock_constraints(prob, problem, pairs, variables, labels) -> Family:
+    """Locks: ``lock_<n>``, sum of the locked columns >= 1 (must) or <= 0 (forbid)."""
+    return _constraints_from_rows(prob, add_lock_rows(problem, pairs), variables, "lock")
+
+
+def add_conflict_constraints(prob, problem, pairs, variables, labels) -> Family:
+    """任职回避: ``conflict_<n>`` (see ``optimize.formulation.add_conflict_rows``)."""
+    return _constraints_from_rows(prob, add_conflict_rows(problem, pairs), variables, "conflict")
+
+
+def add_composition_constraints(prob, problem, pairs, variables, labels) -> Family:
+    """Composition targets: ``composition_<n>``, sum (a_i - s) v >= 0 or sum a_i v >= count."""
+    return _constraints_from_rows(prob, add_composition_rows(problem, pairs), variables,
+                                  "composition")
+
+
+def add_team_constraints(prob, problem, pairs, variables, labels) -> Family:
+    """Team targets: ``team_<n>``, appointees of the group to a unit's posts >= need."""
+    return _constraints_from_rows(prob, add_team_rows(problem, pairs), variables, "team")
+
+
 def _no_rows(family: RowFamily) -> Family:
     return Family(family, (), np.zeros(0, np.int64))
 
@@ -355,6 +408,10 @@ CONSTRAINT_BUILDERS = (
     add_young_share_constraints,
     add_frontline_share_constraints,
     add_outflow_constraints,
+    add_lock_constraints,
+    add_conflict_constraints,
+    add_composition_constraints,
+    add_team_constraints,
 )
 
 

@@ -1,8 +1,10 @@
 """When the rules as stated cannot all be met: the closest feasible proposal.
 
-Only three kinds of rule can make the program infeasible (every other row is
-an upper bound that the empty allocation meets): must-fill posts, the young and
-frontline share targets, and the unit outflow limit when it collides with them.
+Only these rules can make the program infeasible (every other row is an upper
+bound that the empty allocation meets): must-fill posts, must locks, the young,
+frontline and other composition targets, team targets, and the unit outflow
+limit when it collides with them. Composition and team targets are soft in this
+sense: met whenever possible, otherwise missed by as few people as possible.
 Each gets an elastic slack counted in people:
 
 - must-fill post j:   sum_i x_ij + s_j >= 1            (s_j = 1: the post stays vacant)
@@ -61,7 +63,25 @@ def elastic_rows(problem: AllocationProblem, form: Formulation) -> tuple[np.ndar
     out = form.rows_of(RowFamily.OUTFLOW)
     rows.append(out)
     coefs.append(-np.ones(len(out)))
+    # Locks (must), composition and team targets: the slack counts missing people.
+    for family in (RowFamily.LOCK, RowFamily.COMPOSITION, RowFamily.TEAM):
+        r = form.rows_of(family)
+        r = r[form.row_lower[r] > 0] if family is RowFamily.LOCK else r
+        rows.append(r)
+        coefs.append(_target_slack_coef(problem, form, r))
     return np.concatenate(rows).astype(np.int64), np.concatenate(coefs)
+
+
+def _target_slack_coef(problem: AllocationProblem, form: Formulation, rows: np.ndarray
+                       ) -> np.ndarray:
+    """Slack coefficient in people: 1 for count rows, 1 - share for share rows."""
+    coef = np.ones(len(rows))
+    for n, row in enumerate(rows.tolist()):
+        if (form.row_family[row] == RowFamily.COMPOSITION and form.row_lower[row] == 0
+                and form.row_entity[row] % 2 == 0):
+            share = problem.rules.composition[int(form.row_entity[row]) // 2].min_share
+            coef[n] = 1.0 - share if share < 1 else 1.0
+    return coef
 
 
 def elastic_program(problem: AllocationProblem, form: Formulation) -> ElasticProgram:
@@ -72,7 +92,8 @@ def elastic_program(problem: AllocationProblem, form: Formulation) -> ElasticPro
         (slack_coef, (slack_row, np.arange(n_slacks))), shape=(form.n_rows, n_slacks)
     )
     matrix = sp.hstack([form.matrix, slack_block], format="csc")
-    upper = np.where(form.row_family[slack_row] == RowFamily.POST, 1.0, np.inf)
+    upper = np.where(np.isin(form.row_family[slack_row], [RowFamily.POST, RowFamily.LOCK]),
+                     1.0, np.inf)
     return ElasticProgram(
         cost=np.concatenate([np.zeros(form.n_cols), -np.ones(n_slacks)]),
         matrix=sp.csc_array(matrix),
@@ -146,12 +167,35 @@ def describe_relaxations(
             continue
         family = RowFamily(int(form.row_family[row]))
         entity = int(form.row_entity[row])
-        out.append(_describe(problem, form, family, entity, float(amount), x))
+        # phase 2 allows the phase-1 total plus SLACK_TOL; shortfalls are counts of people
+        amount = round(float(amount), 4)
+        out.append(_describe(problem, form, family, entity, amount, x))
     return tuple(out)
 
 
 def _describe(problem, form, family, entity, amount, x) -> Relaxation:
     t = problem.rules.targets
+    if family is RowFamily.LOCK:
+        lk = problem.regulations.locks
+        who = problem.candidates.id[lk.candidate[entity]]
+        j, pool = int(lk.post[entity]), int(lk.pool[entity])
+        target = (f"post {problem.posts.id[j]}" if j >= 0 else
+                  f"a rank slot in pool {problem.pool_names[pool]}" if pool >= 0 else "a move")
+        return Relaxation("lock", entity, amount,
+                          f"the must lock {who} -> {target} breaks another rule and is not met")
+    if family is RowFamily.COMPOSITION:
+        rule = problem.rules.composition[entity // 2]
+        what = (f"at least {rule.min_count}" if entity % 2 else f"at least {rule.min_share:.0%}")
+        return Relaxation("composition", entity, amount,
+                          f"composition {rule.attribute} = {rule.value} ({what} of the "
+                          f"{rule.over.value} moves): {amount:.3g} short")
+    if family is RowFamily.TEAM:
+        n_units = len(problem.unit_names)
+        rule = problem.rules.team[entity // n_units]
+        unit = problem.unit_names[entity % n_units]
+        return Relaxation("team", entity, amount,
+                          f"team of {unit}: at least {rule.min_count} with {rule.attribute} = "
+                          f"{rule.value}: {amount:.3g} short")
     if family is RowFamily.POST:
         post_id = problem.posts.id[entity]
         n_eligible = int(np.sum(form.pairs.post_post == entity))

@@ -51,6 +51,19 @@ class Eligibility(_Block):
     relief_top_share: float = Field(default=0.0, ge=0, le=1)
     max_age: int = Field(default=200, ge=0, le=200, description="age limit for posts only")
     mobility: Mobility = Mobility.UNIFIED
+    excellent_bonus_years: float = Field(
+        default=0.0, ge=0, le=5,
+        description="years credited toward every minimum-years rule per 优秀 year "
+        "(并行规定 第十九条: 0.5)",
+    )
+    max_terms_in_post: int = Field(
+        default=2, ge=1, le=100,
+        description="任期: after this many consecutive terms in a post, no post in the same unit",
+    )
+    max_years_at_level: float = Field(
+        default=15.0, ge=0, le=100,
+        description="任期: after this many years at one level, no post in the same unit",
+    )
 
 
 class Targets(_Block):
@@ -79,6 +92,70 @@ class Limits(_Block):
     )
 
 
+class Over(StrEnum):
+    """Which moves a composition target counts."""
+
+    POSTS = "posts"  # post appointments only
+    ALL = "all"  # post appointments and rank promotions
+
+
+class Composition(_Block):
+    """A composition target over the moves (班子结构, 年轻干部, 一线): soft.
+
+    At least ``min_share`` of the counted moves (or at least ``min_count`` of
+    them) go to candidates whose ``attribute`` column equals ``value``. Met
+    whenever the other rules allow; otherwise the shortfall is made as small as
+    possible and reported (see ``optimize.relax``).
+    """
+
+    attribute: str = Field(min_length=1, max_length=100)
+    value: str = Field(max_length=200)
+    over: Over = Over.POSTS
+    min_share: float = Field(default=0.0, ge=0, le=1)
+    min_count: int = Field(default=0, ge=0, le=1_000_000)
+
+
+class Team(_Block):
+    """A leadership-team target per unit (班子结构): soft, like ``Composition``.
+
+    After the moves, each listed unit's team (its current members from
+    ``teams.csv`` plus the candidates appointed to its posts) has at least
+    ``min_count`` members whose ``attribute`` equals ``value``. ``units`` empty
+    means every unit with a vacant post.
+    """
+
+    attribute: str = Field(min_length=1, max_length=100)
+    value: str = Field(max_length=200)
+    min_count: int = Field(default=1, ge=0, le=1000)
+    units: tuple[str, ...] = ()
+
+
+RANK_LADDER = {
+    0: "二级科员", 1: "一级科员", 2: "四级主任科员", 3: "三级主任科员", 4: "二级主任科员",
+    5: "一级主任科员", 6: "四级调研员", 7: "三级调研员", 8: "二级调研员", 9: "一级调研员",
+    10: "二级巡视员", 11: "一级巡视员",
+}
+"""The 职级 ladder of 《公务员职务与职级并行规定》(2019), lowest first."""
+
+LEVEL_LADDER = {1: "副科", 2: "正科", 3: "副处", 4: "正处", 5: "副厅", 6: "正厅"}
+"""Leadership post levels (领导职务层次), lowest first."""
+
+
+class Names(_Block):
+    """Names of ranks and post levels for people (the default is the 职务职级并行 ladder)."""
+
+    rank: dict[Level, Annotated[str, Field(max_length=50)]] = Field(
+        default_factory=lambda: dict(RANK_LADDER))
+    level: dict[Level, Annotated[str, Field(max_length=50)]] = Field(
+        default_factory=lambda: dict(LEVEL_LADDER))
+
+    def rank_name(self, rank: int) -> str:
+        return self.rank.get(int(rank), str(int(rank)))
+
+    def level_name(self, level: int) -> str:
+        return self.level.get(int(level), str(int(level)))
+
+
 class Rules(_Block):
     """All allocation rules (the contents of ``rules.toml``)."""
 
@@ -86,6 +163,9 @@ class Rules(_Block):
     targets: Targets = Field(default_factory=Targets)
     weights: Weights = Field(default_factory=Weights)
     limits: Limits = Field(default_factory=Limits)
+    names: Names = Field(default_factory=Names)
+    composition: tuple[Composition, ...] = ()
+    team: tuple[Team, ...] = ()
 
     def min_years_post_for(self, level: int) -> float:
         return float(self.eligibility.min_years_post.get(level, 0.0))

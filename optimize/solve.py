@@ -10,11 +10,19 @@ that the restricted optimum is the full LP optimum. Only a fractional relaxation
 (the share rows can break total unimodularity) falls back to HiGHS's MIP solver,
 over the columns that reduced-cost fixing cannot exclude. The LP's row duals are
 kept either way: they price the quotas and rules.
+
+Nothing of the solver reaches stdout: every model runs with ``output_flag`` off,
+and HiGHS's banner, which highspy prints from its constructor before any option
+can be set (once per process), is sent to ``/dev/null`` (:func:`silence_highs_banner`).
 """
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import functools
+import os
+import sys
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -578,7 +586,33 @@ class _Restricted:
         self.integer = np.asarray(program.integer, bool)[cols]
 
 
+@functools.cache
+def silence_highs_banner() -> None:
+    """Spend HiGHS's once-per-process banner where nobody reads it.
+
+    highspy's ``Highs()`` prints "Running HiGHS ..." on file descriptor 1 from
+    its constructor, before ``output_flag`` can be turned off, and only the first
+    time in a process. Make that first instance with descriptor 1 pointed at
+    ``/dev/null`` (flushing C's buffer before restoring it), so that no later
+    one, ours or pulp's, prints it on the user's stdout.
+    """
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no stdout at all: nothing to protect
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs().setOptionValue("output_flag", False)
+            ctypes.CDLL(None).fflush(None)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _highs(time_limit: float | None) -> highspy.Highs:
+    silence_highs_banner()
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
@@ -665,6 +699,7 @@ def solve_pulp(model, *, time_limit: float | None = None, relax: bool = False) -
     """
     import pulp
 
+    silence_highs_banner()
     solver = pulp.HiGHS(
         mip=not relax,
         msg=False,

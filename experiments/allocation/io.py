@@ -1,44 +1,56 @@
-"""Read the allocation input files into an ``AllocationProblem``; write a proposal.
+"""Read the allocation input files into an ``AllocationProblem`` (writing: ``output``).
 
-Input contract (all files UTF-8, a byte-order mark is allowed, cells are
-stripped of surrounding whitespace, empty cells of optional columns mean the
-default, empty cells of required columns are errors):
+Input contract (every table ``.csv`` in UTF-8, UTF-8 with BOM or GB18030/GBK,
+or ``.xlsx``, ``file.xlsx#Sheet`` for a sheet other than the first; cells are
+read as text and stripped; empty cells of optional columns mean the default,
+empty cells of required columns are errors; headers may be the Chinese aliases
+of docs/allocation.md; columns the contract does not know are kept and carried
+into the outputs):
 
-``candidates.csv``
-    ``id`` (unique), ``unit``, ``rank`` (integer >= 0), ``age`` (integer >= 0),
-    ``years_in_grade`` (number >= 0), ``score`` (number >= 0); optional
-    ``post_level`` (integer >= 0, default 0), ``frontline`` (0/1, default 0),
-    ``hardship`` (number >= 1, default 1), ``blocked`` (0/1, default 0),
-    ``pool`` (required when ``pools.csv`` names more than one pool, otherwise
-    every candidate defaults to the only pool).
-``posts.csv``
-    ``id`` (unique), ``unit``, ``level`` (integer >= 1), ``min_rank``
-    (integer >= 0); optional ``weight`` (number > 0, default 1), ``must_fill``
-    (0/1, default 0).
-``pools.csv``
+``candidates``
+    ``id`` (unique), ``unit``, ``rank`` (integer >= 0 or a rank name),
+    ``age`` (integer >= 0), ``years_in_grade`` (number >= 0), ``score``
+    (number >= 0); optional ``post_level`` (integer >= 0 or a level name,
+    default 0), ``frontline`` (0/1, default 0), ``hardship`` (number >= 1,
+    default 1), ``blocked`` (0/1, default 0), ``pool`` (required when the
+    pools file names more than one pool), ``birthplace`` (成长地),
+    ``terms_in_post``, ``years_at_level``, ``excellent_years``.
+``posts``
+    ``id`` (unique), ``unit``, ``level`` (integer >= 1 or a level name),
+    ``min_rank`` (integer >= 0 or a rank name); optional ``title``, ``weight``
+    (number > 0, default 1), ``must_fill`` (0/1, default 0), ``county``,
+    ``principal`` (0/1, 正职).
+``pools``
     ``pool``, ``rank`` (integer >= 1, the rank promoted into), ``headroom``
     (integer >= 0); (pool, rank) unique.
-``fit.csv`` (optional)
-    ``candidate``, ``post`` (ids from the files above), ``fit`` (finite
-    number); (candidate, post) unique.
+``fit`` (optional)
+    ``candidate``, ``post`` (ids), ``fit`` (finite number); pairs unique.
+``conflicts`` (optional, 任职回避)
+    ``a``, ``b`` (cadre ids), ``kind`` (``same_unit`` / ``supervise``);
+    optional ``a_unit``, ``b_unit``: the unit of a cadre who is not a candidate.
+``locks`` (optional)
+    ``candidate``, ``target`` (a post id, a pool, or empty = any move),
+    ``lock`` (``must`` / ``forbid``).
+``teams`` (optional)
+    ``unit`` and the attribute columns of each current member of a unit's
+    leadership team (one row per member).
 ``rules.toml`` (optional)
     The schema of ``optimize.rules.Rules``; unknown keys are errors.
 
-Every violation raises ``InputError`` naming the file, the line (the header is
-line 1), the column or TOML key, and what was expected. Only the first
-violation is reported. Rows whose cells are all empty are ignored.
+Every problem of a file (up to 20) is reported at once, each one line naming
+the file, the line (the Excel row; the header is line 1), the column or TOML
+key, and what was expected.
 
 Outputs (``write_proposal``): ``proposal.csv``, ``proposal.json``,
-``report.md`` and optionally ``model.lp``, written into a temporary sibling
-folder that replaces ``out_dir`` only once complete.
+``proposal.xlsx``, ``report.html``, ``report.md``, ``alternatives.csv`` and
+``shortlist.csv`` when asked, and optionally ``model.lp``, written into a
+temporary sibling folder that replaces ``out_dir`` only once complete.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import enum
 import hashlib
-import io
 import json
 import re
 import tomllib
@@ -47,133 +59,112 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from experiments.allocation.report import moves_table, render_report
-from experiments.common.errors import InputError
-from experiments.common.provenance import (
-    atomic_dir,
-    check_out_dir,
-    command_line,
-    software_versions,
-    to_json_safe,
+from experiments.allocation.display import Display, build_display
+from experiments.allocation.tables import (
+    CellKind,
+    Column,
+    ErrorLog,
+    InputErrors,
+    Table,
+    describe_cell,
+    listing,
+    raise_all,
+    read_bytes,
+    read_table,
 )
+from experiments.common.errors import InputError
 from optimize.problem import AllocationProblem, Candidates, Fit, Posts, RankPools
-from optimize.proposal import Proposal
+from optimize.regulations import ConflictKind, Conflicts, LockKind, Locks, Regulations
 from optimize.rules import Rules
 
-OUTPUT_FILES = ("proposal.csv", "proposal.json", "report.md", "model.lp")
-"""The files ``write_proposal`` may write; a folder holding only these may be replaced."""
-
-SOFTWARE = ("youwei", "numpy", "pandas", "scipy", "highspy", "pulp", "pydantic")
-
-_INTEGER = re.compile(r"[+-]?\d{1,18}")
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_LISTED_MAX = 12
+__all__ = ["InputErrors", "read_allocation_inputs", "read_allocation_files"]
 
 
 # --------------------------------------------------------------------------- columns
 
-
-class CellKind(enum.Enum):
-    """What a CSV cell holds."""
-
-    TEXT = "a non-empty text"
-    INTEGER = "an integer"
-    NUMBER = "a number"
-    FLAG = "0 or 1"
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of an input table.
-
-    ``default`` is the cell text used where an optional column is absent or its
-    cell is empty; ``minimum`` bounds numeric cells (``> minimum`` if
-    ``strict``, else ``>= minimum``).
-    """
-
-    name: str
-    kind: CellKind
-    required: bool = True
-    default: str = ""
-    minimum: float | None = None
-    strict: bool = False
-
-    def expected(self) -> str:
-        if self.minimum is None:
-            return self.kind.value
-        return f"{self.kind.value} {'>' if self.strict else '>='} {self.minimum:g}"
-
-
+C = CellKind
 CANDIDATE_COLUMNS = (
-    Column("id", CellKind.TEXT),
-    Column("unit", CellKind.TEXT),
-    Column("rank", CellKind.INTEGER, minimum=0),
-    Column("age", CellKind.INTEGER, minimum=0),
-    Column("years_in_grade", CellKind.NUMBER, minimum=0),
-    Column("score", CellKind.NUMBER, minimum=0),
-    Column("post_level", CellKind.INTEGER, required=False, default="0", minimum=0),
-    Column("frontline", CellKind.FLAG, required=False, default="0"),
-    Column("hardship", CellKind.NUMBER, required=False, default="1", minimum=1),
-    Column("blocked", CellKind.FLAG, required=False, default="0"),
-    # Required or not depends on pools.csv; checked in ``_candidate_pools``.
-    Column("pool", CellKind.TEXT, required=False),
+    Column("id", C.TEXT, aliases=("编号", "干部编号", "人员编号")),
+    Column("unit", C.TEXT, aliases=("单位", "所在单位", "工作单位")),
+    Column("rank", C.INTEGER, minimum=0, aliases=("职级", "现职级"), ladder="rank"),
+    Column("age", C.INTEGER, minimum=0, aliases=("年龄",)),
+    Column("years_in_grade", C.NUMBER, minimum=0, aliases=("任现职级年限",)),
+    Column("score", C.NUMBER, minimum=0, aliases=("考核得分", "得分")),
+    Column("post_level", C.INTEGER, required=False, default="0", minimum=0,
+           aliases=("现任职务层级",), ladder="level"),
+    Column("frontline", C.FLAG, required=False, default="0", aliases=("一线",)),
+    Column("hardship", C.NUMBER, required=False, default="1", minimum=1,
+           aliases=("艰苦系数",)),
+    Column("blocked", C.FLAG, required=False, default="0", aliases=("影响期",)),
+    # Required or not depends on the pools file; checked in ``candidate_pools``.
+    Column("pool", C.TEXT, required=False, aliases=("职级池",)),
+    Column("birthplace", C.TEXT, required=False, aliases=("成长地",)),
+    Column("terms_in_post", C.INTEGER, required=False, default="0", minimum=0,
+           aliases=("任职届数", "连续任职届数")),
+    Column("years_at_level", C.NUMBER, required=False, default="0", minimum=0,
+           aliases=("同层级任职年限",)),
+    Column("excellent_years", C.INTEGER, required=False, default="0", minimum=0,
+           aliases=("优秀年度数", "优秀次数")),
 )
+CANDIDATE_EXTRA_ALIASES = {
+    "姓名": "name", "性别": "gender", "民族": "ethnicity", "现任职务": "current_post",
+    "政治面貌": "party", "出生年月": "born", "学历": "education",
+}
+"""Columns carried (not used by the program unless a composition rule names them)."""
+
 POST_COLUMNS = (
-    Column("id", CellKind.TEXT),
-    Column("unit", CellKind.TEXT),
-    Column("level", CellKind.INTEGER, minimum=1),
-    Column("min_rank", CellKind.INTEGER, minimum=0),
-    Column("weight", CellKind.NUMBER, required=False, default="1", minimum=0, strict=True),
-    Column("must_fill", CellKind.FLAG, required=False, default="0"),
+    Column("id", C.TEXT, aliases=("岗位编号",)),
+    Column("title", C.TEXT, required=False, aliases=("岗位名称", "职务名称")),
+    Column("unit", C.TEXT, aliases=("单位", "所在单位")),
+    Column("level", C.INTEGER, minimum=1, aliases=("层级", "职务层级"), ladder="level"),
+    Column("min_rank", C.INTEGER, minimum=0, aliases=("最低职级",), ladder="rank"),
+    Column("weight", C.NUMBER, required=False, default="1", minimum=0, strict=True,
+           aliases=("权重",)),
+    Column("must_fill", C.FLAG, required=False, default="0", aliases=("必须配备",)),
+    Column("county", C.TEXT, required=False, aliases=("所在县", "县区")),
+    Column("principal", C.FLAG, required=False, default="0", aliases=("正职",)),
 )
 POOL_COLUMNS = (
-    Column("pool", CellKind.TEXT),
-    Column("rank", CellKind.INTEGER, minimum=1),
-    Column("headroom", CellKind.INTEGER, minimum=0),
+    Column("pool", C.TEXT, aliases=("职级池",)),
+    Column("rank", C.INTEGER, minimum=1, aliases=("职级",), ladder="rank"),
+    Column("headroom", C.INTEGER, minimum=0, aliases=("职数", "空缺职数")),
 )
 FIT_COLUMNS = (
-    Column("candidate", CellKind.TEXT),
-    Column("post", CellKind.TEXT),
-    Column("fit", CellKind.NUMBER),
+    Column("candidate", C.TEXT, aliases=("编号", "干部编号")),
+    Column("post", C.TEXT, aliases=("岗位编号",)),
+    Column("fit", C.NUMBER, aliases=("人岗相适度", "适配度")),
 )
+CONFLICT_COLUMNS = (
+    Column("a", C.TEXT, aliases=("干部甲",)),
+    Column("b", C.TEXT, aliases=("干部乙",)),
+    Column("kind", C.TEXT, aliases=("回避类型",)),
+    Column("a_unit", C.TEXT, required=False, aliases=("甲单位",)),
+    Column("b_unit", C.TEXT, required=False, aliases=("乙单位",)),
+)
+LOCK_COLUMNS = (
+    Column("candidate", C.TEXT, aliases=("编号", "干部编号")),
+    Column("target", C.TEXT, required=False, aliases=("目标", "岗位或职级池")),
+    Column("lock", C.TEXT, aliases=("决定", "类型")),
+)
+TEAM_COLUMNS = (Column("unit", C.TEXT, aliases=("单位",)),)
+
+CONFLICT_WORDS = {"same_unit": ConflictKind.SAME_UNIT, "同单位": ConflictKind.SAME_UNIT,
+                  "supervise": ConflictKind.SUPERVISE, "上下级": ConflictKind.SUPERVISE,
+                  "监督": ConflictKind.SUPERVISE}
+LOCK_WORDS = {"must": LockKind.MUST, "必须": LockKind.MUST, "forbid": LockKind.FORBID,
+              "禁止": LockKind.FORBID, "不得": LockKind.FORBID}
 
 
 @dataclass(frozen=True)
-class Table:
-    """A validated input table: one array per column, plus where each row came from.
+class AllocationInputs:
+    """The problem, where it came from, what the outputs show, and notices for the user."""
 
-    Attributes
-    ----------
-    path : Path
-    sha256 : str
-        Hex digest of the file's bytes.
-    values : dict of str to ndarray
-        Every declared column, ``(n_rows,)``: ``object`` (text), ``int64``,
-        ``float64`` or ``bool``; defaults filled in.
-    present : frozenset of str
-        Columns that the file's header names.
-    lines : (n_rows,) int
-        Line of each row in the file (the header is line 1).
-    """
-
-    path: Path
-    sha256: str
-    values: dict[str, np.ndarray]
-    present: frozenset[str]
-    lines: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.lines)
-
-    def fail(self, index: int, column: str, expected: str, got: str) -> InputError:
-        """An ``InputError`` about row ``index`` (0-based) of ``column``."""
-        return InputError(self.path, expected, row=int(self.lines[index]), column=column, got=got)
-
-    def describe(self) -> dict:
-        return {"file": self.path.name, "sha256": self.sha256, "rows": len(self)}
+    problem: AllocationProblem
+    provenance: dict
+    display: Display
+    notices: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- reading
@@ -186,225 +177,136 @@ def read_allocation_inputs(
     rules: Path | None = None,
     fit: Path | None = None,
 ) -> tuple[AllocationProblem, dict]:
-    """Read and validate the input files of one allocation.
+    """``read_allocation_files`` for the core files: ``(problem, provenance)``."""
+    inputs = read_allocation_files(candidates, posts, pools, rules=rules, fit=fit)
+    return inputs.problem, inputs.provenance
 
-    Parameters
-    ----------
-    candidates, posts, pools : Path
-        CSV files (see the module docstring for their columns).
-    rules : Path, optional
-        ``rules.toml``; ``Rules()`` defaults when omitted.
-    fit : Path, optional
-        ``fit.csv``; every pair has fit 1 when omitted.
+
+def read_allocation_files(
+    candidates: Path,
+    posts: Path,
+    pools: Path,
+    *,
+    rules: Path | None = None,
+    fit: Path | None = None,
+    conflicts: Path | None = None,
+    locks: Path | None = None,
+    teams: Path | None = None,
+) -> AllocationInputs:
+    """Read and validate the input files of one allocation.
 
     Returns
     -------
-    problem : AllocationProblem
+    AllocationInputs
         Units are coded in order of first appearance over candidates then posts,
-        pools in order of first appearance in ``pools.csv``.
-    provenance : dict
-        ``{"inputs": {role: {"file", "sha256", "rows"} or None}}`` for the roles
-        candidates, posts, pools, rules, fit.
+        pools in order of first appearance in the pools file. The provenance is
+        ``{"inputs": {role: {"file", "sha256", "rows", "encoding", "path"} or None}}``.
 
     Raises
     ------
-    InputError
-        The first violation of the input contract.
+    InputErrors
+        Every problem found, file by file (up to 20 per file).
     """
-    cand_table = read_keyed_table(Path(candidates), CANDIDATE_COLUMNS, "candidate", ("id",))
-    post_table = read_keyed_table(Path(posts), POST_COLUMNS, "post", ("id",))
-    pool_table = read_keyed_table(Path(pools), POOL_COLUMNS, "pool", ("pool", "rank"))
-    fit_table = None if fit is None else read_table(Path(fit), FIT_COLUMNS)
     rules_read, rules_info = (Rules(), None) if rules is None else read_rules(Path(rules))
-    unit_codes, unit_names = factorize_units(cand_table, post_table)
-    pool_codes, pool_names = pd.factorize(pool_table.values["pool"])
-    n_cand = len(cand_table)
-    problem = AllocationProblem(
-        candidates=build_candidates(cand_table, unit_codes[:n_cand], pool_names),
-        posts=build_posts(post_table, unit_codes[n_cand:]),
-        pools=RankPools(
-            pool=pool_codes,
-            rank=pool_table.values["rank"],
-            headroom=pool_table.values["headroom"],
-        ),
+    ladders = {"rank": {v: k for k, v in rules_read.names.rank.items()},
+               "level": {v: k for k, v in rules_read.names.level.items()}}
+    logs: dict[str, ErrorLog] = {}
+    specs = {
+        "candidates": (candidates, CANDIDATE_COLUMNS, "candidate", ("id",)),
+        "posts": (posts, POST_COLUMNS, "post", ("id",)),
+        "pools": (pools, POOL_COLUMNS, "pool", ("pool", "rank")),
+        "fit": (fit, FIT_COLUMNS, None, ("candidate", "post")),
+        "conflicts": (conflicts, CONFLICT_COLUMNS, None, ()),
+        "locks": (locks, LOCK_COLUMNS, None, ()),
+        "teams": (teams, TEAM_COLUMNS, None, ()),
+    }
+    tables: dict[str, Table | None] = {}
+    for role, (path, columns, what, key) in specs.items():
+        logs[role] = ErrorLog()
+        tables[role] = None if path is None else _read_role(
+            path, columns, what, key, ladders, logs[role])
+    raise_all(list(logs.values()))
+    cand, post, pool = tables["candidates"], tables["posts"], tables["pools"]
+    unit_codes, unit_names = factorize(np.concatenate([cand.values["unit"],
+                                                       post.values["unit"]]))
+    pool_codes, pool_names = factorize(pool.values["pool"])
+    n_cand = len(cand)
+    unit_index = {name: u for u, name in enumerate(unit_names)}
+    core = AllocationProblem(
+        candidates=build_candidates(cand, unit_codes[:n_cand], pool_names, pool.path.name),
+        posts=build_posts(post, unit_codes[n_cand:]),
+        pools=RankPools(pool=pool_codes, rank=pool.values["rank"],
+                        headroom=pool.values["headroom"]),
         rules=rules_read,
-        fit=Fit() if fit_table is None else build_fit(fit_table, cand_table, post_table),
+        fit=Fit() if tables["fit"] is None else build_fit(tables["fit"], cand, post),
         unit_names=tuple(str(u) for u in unit_names),
         pool_names=tuple(str(p) for p in pool_names),
     )
-    inputs = {
-        "candidates": cand_table.describe(),
-        "posts": post_table.describe(),
-        "pools": pool_table.describe(),
-        "rules": rules_info,
-        "fit": None if fit_table is None else fit_table.describe(),
-    }
-    return problem, {"inputs": inputs}
+    attributes = candidate_attributes(cand)
+    team_unit, team_attributes = build_teams(tables["teams"], unit_index, logs["teams"])
+    check_rule_attributes(Path(rules) if rules else None, rules_read, attributes,
+                          team_attributes if tables["teams"] is not None else None, unit_index)
+    regulations = Regulations(
+        attributes=attributes,
+        birthplace=cand.values["birthplace"] if "birthplace" in cand.present else _none(),
+        post_county=post.values["county"] if "county" in post.present else _none(),
+        post_principal=post.values["principal"] if "principal" in post.present else
+        np.zeros(0, bool),
+        terms_in_post=cand.values["terms_in_post"] if "terms_in_post" in cand.present else
+        np.zeros(0, np.int64),
+        years_at_level=cand.values["years_at_level"] if "years_at_level" in cand.present else
+        np.zeros(0),
+        excellent_years=(cand.values["excellent_years"].astype(float)
+                         if "excellent_years" in cand.present else np.zeros(0)),
+        conflicts=build_conflicts(tables["conflicts"], cand, unit_index, logs["conflicts"]),
+        team_unit=team_unit,
+        team_attributes=team_attributes,
+    )
+    problem = dataclasses.replace(core, regulations=regulations)
+    locks_read = build_locks(tables["locks"], problem, logs["locks"])
+    raise_all([logs["conflicts"], logs["locks"], logs["teams"]])
+    problem = dataclasses.replace(problem, regulations=dataclasses.replace(
+        regulations, locks=locks_read))
+    inputs = {role: (None if table is None else
+                     {**table.describe(), "path": str(table.path.resolve())})
+              for role, table in tables.items()}
+    inputs["rules"] = None if rules_info is None else {
+        **rules_info, "path": str(Path(rules).resolve())}
+    return AllocationInputs(problem, {"inputs": inputs}, build_display(cand, post),
+                            tuple(notices(tables)))
 
 
-def read_keyed_table(
-    path: Path, columns: Sequence[Column], what: str, key: Sequence[str]
-) -> Table:
-    """``read_table``, then require at least one row and a unique ``key``."""
-    table = read_table(path, columns)
-    require_rows(table, what)
-    check_unique(table, tuple(key))
-    return table
+def _none() -> np.ndarray:
+    return np.zeros(0, object)
 
 
-def read_table(path: Path, columns: Sequence[Column]) -> Table:
-    """Read one CSV file and convert every declared column (vectorised).
-
-    Raises
-    ------
-    InputError
-        Unreadable file, not UTF-8, ragged rows, unknown, missing or duplicate
-        columns, or a cell that does not convert.
-    """
-    raw = read_bytes(path)
-    header, body, lines = parse_csv(path, raw)
-    check_header(path, header, columns)
-    table = Table(path, hashlib.sha256(raw).hexdigest(), {}, frozenset(header), lines)
-    values = {
-        column.name: convert_column(
-            table, column, body[column.name] if column.name in table.present else None
-        )
-        for column in columns
-    }
-    return dataclasses.replace(table, values=values)
-
-
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, or an ``InputError`` saying why it cannot be read."""
-    if not path.exists():
-        raise InputError(path, "an existing file", reason=f"file not found: {path}")
-    if not path.is_file():
-        raise InputError(path, "a file", reason=f"expected a file, got a folder: {path}")
+def _read_role(path, columns, what, key, ladders, log: ErrorLog) -> Table | None:
+    extra = CANDIDATE_EXTRA_ALIASES if columns in (CANDIDATE_COLUMNS, TEAM_COLUMNS) else {}
     try:
-        return path.read_bytes()
-    except OSError as error:
-        raise InputError(path, "a readable file", reason=f"cannot read {path}: "
-                         f"{error.strerror}") from error
+        table = read_table(path, columns, ladders=ladders, extra_aliases=extra)
+        if what is not None:
+            require_rows(table, what)
+        if key:
+            check_unique(table, tuple(key))
+        return table
+    except InputErrors as errors:
+        for error in errors.errors:
+            log.add(error)
+    except InputError as error:
+        log.add(error)
+    return None
 
 
-def parse_csv(path: Path, raw: bytes) -> tuple[list[str], pd.DataFrame, np.ndarray]:
-    """Split a CSV file into its stripped header, its stripped text cells and their lines.
-
-    Returns
-    -------
-    header : list of str
-    body : DataFrame
-        Text cells, columns named by the header; rows with only empty cells dropped.
-    lines : (n_rows,) int
-        The file line of each row of ``body`` (the header is line 1; a quoted
-        cell spanning several lines shifts the count).
-    """
-    try:
-        frame = pd.read_csv(
-            io.BytesIO(raw), header=None, dtype=str, keep_default_na=False,
-            skip_blank_lines=False, encoding="utf-8-sig",
-        )
-    except pd.errors.EmptyDataError as error:
-        raise InputError(path, "a header line naming the columns",
-                         got="an empty file") from error
-    except pd.errors.ParserError as error:
-        raise ragged_row_error(path, str(error)) from error
-    except UnicodeDecodeError as error:
-        raise InputError(
-            path, "UTF-8 text (in Excel: Save As 'CSV UTF-8')",
-            got=f"a byte that is not UTF-8 at byte {error.start}",
-        ) from error
-    frame = frame.apply(lambda cells: cells.str.strip())
-    header = [str(name) for name in frame.iloc[0]]
-    body = frame.iloc[1:]
-    body.columns = header
-    kept = ~(body == "").all(axis=1).to_numpy()
-    lines = np.arange(2, len(body) + 2)[kept]
-    return header, body[kept].reset_index(drop=True), lines
-
-
-def ragged_row_error(path: Path, message: str) -> InputError:
-    """Turn pandas' "Expected 5 fields in line 7, saw 6" into an ``InputError``."""
-    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
-    if found is None:
-        return InputError(path, "well-formed CSV", got=message)
-    n_header, line, n_cells = (int(g) for g in found.groups())
-    return InputError(path, f"{n_header} cells (as many as the header)", row=line,
-                      got=f"{n_cells}")
-
-
-def check_header(path: Path, header: list[str], columns: Sequence[Column]) -> None:
-    """Every column named once, every name known, every required column present."""
-    allowed = [c.name for c in columns]
-    for position, name in enumerate(header, start=1):
-        if name == "":
-            raise InputError(path, "a column name", row=1,
-                             got=f"an empty header cell (cell {position})")
-    seen: set[str] = set()
-    for name in header:
-        if name in seen:
-            raise InputError(path, "each column once", row=1, column=name,
-                             reason="column appears twice in the header")
-        seen.add(name)
-    unknown = [name for name in header if name not in allowed]
-    if unknown:
-        raise InputError(
-            path, f"one of {', '.join(allowed)}", row=1,
-            reason=f"unknown column{'s' if len(unknown) > 1 else ''} "
-            f"{', '.join(map(repr, unknown))} (allowed: {', '.join(allowed)})",
-        )
-    missing = [c.name for c in columns if c.required and c.name not in seen]
-    if missing:
-        raise InputError(
-            path, f"a column named {missing[0]!r}", row=1,
-            reason=f"missing required column{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(map(repr, missing))} (required: "
-            f"{', '.join(c.name for c in columns if c.required)})",
-        )
-
-
-def convert_column(table: Table, column: Column, cells: pd.Series | None) -> np.ndarray:
-    """Convert one column's text cells to an array, raising at the first bad cell."""
-    n = len(table)
-    if cells is None:
-        cells = pd.Series([column.default] * n, dtype=str)
-    elif not column.required and column.default:
-        cells = cells.mask(cells == "", column.default)
-    if column.kind is CellKind.TEXT:
-        if column.required:
-            first_bad(table, column, cells, (cells == "").to_numpy(bool))
-        return cells.to_numpy(dtype=object)
-    if column.kind is CellKind.FLAG:
-        ok = cells.isin(["0", "1"]).to_numpy(bool)
-        first_bad(table, column, cells, ~ok)
-        return (cells == "1").to_numpy(bool)
-    pattern, dtype = (_INTEGER, np.int64) if column.kind is CellKind.INTEGER else (
-        _NUMBER, np.float64)
-    ok = cells.str.fullmatch(pattern).to_numpy(bool)
-    first_bad(table, column, cells, ~ok)
-    values = cells.astype(dtype).to_numpy()
-    first_bad(table, column, cells, ~in_range(values, column))
-    return values
-
-
-def in_range(values: np.ndarray, column: Column) -> np.ndarray:
-    """``(n,) bool``: finite and within the column's bound."""
-    ok = np.isfinite(values)
-    if column.minimum is not None:
-        ok &= values > column.minimum if column.strict else values >= column.minimum
-    return ok
-
-
-def first_bad(table: Table, column: Column, cells: pd.Series, bad: np.ndarray) -> None:
-    """Raise about the first row flagged in ``bad`` (if any)."""
-    if not bad.any():
-        return
-    index = int(np.flatnonzero(bad)[0])
-    raise table.fail(index, column.name, column.expected(), describe_cell(cells.iloc[index]))
-
-
-def describe_cell(text: str) -> str:
-    return "an empty cell" if text == "" else repr(text)
+def notices(tables: dict[str, Table | None]) -> list[str]:
+    """One line per file with extra columns: they are kept and carried, not rejected."""
+    out = []
+    for role in ("candidates", "posts"):
+        table = tables[role]
+        if table is not None and table.extras:
+            names = ", ".join(table.headers.get(k, k) for k in table.extras)
+            where = table.path.name + (f"#{table.sheet}" if table.sheet else "")
+            out.append(f"{where}: extra columns kept and carried into the outputs: {names}")
+    return out
 
 
 def require_rows(table: Table, what: str) -> None:
@@ -414,60 +316,69 @@ def require_rows(table: Table, what: str) -> None:
 
 
 def check_unique(table: Table, key: Sequence[str]) -> None:
-    """Raise naming both lines of the first repeated key."""
+    """Raise naming both lines of every repeated key (up to the error limit)."""
+    import pandas as pd
+
     frame = pd.DataFrame({name: table.values[name] for name in key})
-    repeated = frame.duplicated().to_numpy()
-    if not repeated.any():
+    repeated = np.flatnonzero(frame.duplicated().to_numpy())
+    if len(repeated) == 0:
         return
-    index = int(np.flatnonzero(repeated)[0])
-    same = (frame == frame.iloc[index]).all(axis=1).to_numpy()
-    earlier = int(table.lines[np.flatnonzero(same)[0]])
-    shown = ", ".join(f"{name} {_show(table.values[name][index])}" for name in key)
-    what = "id" if key == ("id",) else f"({', '.join(key)}) pair"
-    raise InputError(
-        table.path, f"a unique {what}", row=int(table.lines[index]), column=key[0],
-        reason=f"expected a unique {what}, got {shown} again (first on line {earlier})",
-    )
+    first_of = {}
+    for index, row in enumerate(frame.itertuples(index=False, name=None)):
+        first_of.setdefault(row, index)
+    log = ErrorLog()
+    what = "id" if tuple(key) == ("id",) else f"({', '.join(key)}) pair"
+    for index in repeated.tolist():
+        value = tuple(frame.iloc[index])
+        earlier = int(table.lines[first_of[value]])
+        shown = ", ".join(f"{name} {_show(v)}" for name, v in zip(key, value, strict=True))
+        log.add(InputError(
+            table.path, f"a unique {what}", row=int(table.lines[index]),
+            column=table.headers.get(key[0], key[0]),
+            reason=f"expected a unique {what}, got {shown} again (first on line {earlier})"))
+    log.raise_if_any()
 
 
-def factorize_units(cand: Table, posts: Table) -> tuple[np.ndarray, np.ndarray]:
-    """Unit codes of candidates then posts, in order of first appearance, and the names."""
-    units = np.concatenate([cand.values["unit"], posts.values["unit"]])
-    codes, names = pd.factorize(units)
-    return codes.astype(np.int64), np.asarray(names, dtype=object)
+def factorize(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Codes in order of first appearance, and the names."""
+    index: dict[str, int] = {}
+    codes = np.array([index.setdefault(v, len(index)) for v in values.tolist()], np.int64)
+    return codes, list(index)
 
 
-def build_candidates(table: Table, unit: np.ndarray, pool_names: np.ndarray) -> Candidates:
+def build_candidates(table: Table, unit: np.ndarray, pool_names: list[str],
+                     pools_file: str = "pools.csv") -> Candidates:
     v = table.values
     return Candidates(
         id=v["id"], unit=unit, rank=v["rank"], age=v["age"],
         years_in_grade=v["years_in_grade"], score=v["score"], post_level=v["post_level"],
         frontline=v["frontline"], hardship=v["hardship"], blocked=v["blocked"],
-        pool=candidate_pools(table, pool_names),
+        pool=candidate_pools(table, pool_names, pools_file),
     )
 
 
-def candidate_pools(table: Table, pool_names: np.ndarray) -> np.ndarray:
+def candidate_pools(table: Table, pool_names: list[str], pools_file: str = "pools.csv"
+                    ) -> np.ndarray:
     """``(n,) int``: each candidate's pool code; empty cells mean the only pool, if one."""
     names = list(pool_names)
-    listed = _listing(names)
+    listed = listing(names)
     cells = table.values["pool"]
-    empty = cells == ""
     if len(names) > 1 and "pool" not in table.present:
         raise InputError(
             table.path, "a column named 'pool'", row=1,
-            reason=f"missing column 'pool': required because pools.csv lists "
+            reason=f"missing column 'pool' (职级池): required because {pools_file} lists "
             f"{len(names)} pools ({listed})",
         )
     if len(names) == 1:
-        cells = np.where(empty, names[0], cells)
-    codes = pd.Index(names).get_indexer(cells)
-    bad = codes < 0
-    if bad.any():
-        index = int(np.flatnonzero(bad)[0])
-        raise table.fail(index, "pool", f"a pool listed in pools.csv ({listed})",
-                         describe_cell(str(cells[index])))
-    return codes.astype(np.int64)
+        cells = np.where(cells == "", names[0], cells)
+    index = {name: k for k, name in enumerate(names)}
+    codes = np.array([index.get(c, -1) for c in cells.tolist()], np.int64)
+    log = ErrorLog()
+    for row in np.flatnonzero(codes < 0):
+        log.add(table.fail(int(row), "pool", f"a pool listed in {pools_file} ({listed})",
+                           describe_cell(str(cells[row]))))
+    log.raise_if_any()
+    return codes
 
 
 def build_posts(table: Table, unit: np.ndarray) -> Posts:
@@ -478,29 +389,172 @@ def build_posts(table: Table, unit: np.ndarray) -> Posts:
 
 def build_fit(table: Table, cand: Table, posts: Table) -> Fit:
     """Sparse fit with candidate and post ids mapped to row indices."""
-    check_unique(table, ("candidate", "post"))
-    candidate = ids_to_index(table, "candidate", cand)
-    post = ids_to_index(table, "post", posts)
+    log = ErrorLog()
+    candidate = ids_to_index(table, "candidate", cand, log)
+    post = ids_to_index(table, "post", posts, log)
+    log.raise_if_any()
     return Fit(candidate=candidate, post=post, fit=table.values["fit"])
 
 
-def ids_to_index(table: Table, column: str, target: Table) -> np.ndarray:
+def ids_to_index(table: Table, column: str, target: Table, log: ErrorLog,
+                 allow_missing: bool = False) -> np.ndarray:
+    index = {name: k for k, name in enumerate(target.values["id"].tolist())}
     ids = table.values[column]
-    index = pd.Index(target.values["id"]).get_indexer(ids)
-    bad = index < 0
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise table.fail(row, column, f"an id from {target.path.name}", repr(ids[row]))
-    return index.astype(np.int64)
+    out = np.array([index.get(i, -1) for i in ids.tolist()], np.int64)
+    if not allow_missing:
+        for row in np.flatnonzero(out < 0):
+            log.add(table.fail(int(row), column, f"an id from {target.path.name}",
+                               repr(ids[row])))
+    return out
+
+
+def candidate_attributes(cand: Table) -> dict[str, np.ndarray]:
+    """Columns a composition or team rule may name: extras and text columns, by name and header."""
+    out: dict[str, np.ndarray] = {}
+    for name in ("unit", "pool", "birthplace"):
+        if name in cand.present:
+            out[name] = cand.values[name]
+    for name, values in cand.extras.items():
+        out[name] = values
+    for name in list(out):
+        out.setdefault(cand.headers.get(name, name), out[name])
+    return out
+
+
+def check_rule_attributes(path: Path | None, rules: Rules, attributes: dict,
+                          team_attributes: dict | None, unit_index: dict) -> None:
+    """Composition and team rules name candidate columns (and teams columns, units)."""
+    log = ErrorLog()
+    known = ", ".join(sorted(attributes)) or "none"
+    for family, entries in (("composition", rules.composition), ("team", rules.team)):
+        for k, rule in enumerate(entries):
+            if rule.attribute not in attributes:
+                log.add(InputError(path or "rules.toml", "a candidates column",
+                                   key=f"{family}.{k}.attribute",
+                                   reason=f"expected a column of the candidates file "
+                                   f"(have: {known}), got {rule.attribute!r}"))
+            if family == "team" and team_attributes is not None and \
+                    rule.attribute not in team_attributes:
+                log.add(InputError(path or "rules.toml", "a teams column",
+                                   key=f"{family}.{k}.attribute",
+                                   reason=f"the teams file has no column {rule.attribute!r}"))
+            for unit in getattr(rule, "units", ()):
+                if unit not in unit_index:
+                    log.add(InputError(path or "rules.toml", "a unit of the input files",
+                                       key=f"{family}.{k}.units", got=repr(unit)))
+    log.raise_if_any()
+
+
+def build_teams(table: Table | None, unit_index: dict, log: ErrorLog
+                ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    if table is None:
+        return np.zeros(0, np.int64), {}
+    units = table.values["unit"]
+    codes = np.array([unit_index.get(u, -1) for u in units.tolist()], np.int64)
+    for row in np.flatnonzero(codes < 0):
+        log.add(table.fail(int(row), "unit", "a unit of the candidates or posts file",
+                           repr(units[row])))
+    keep = codes >= 0
+    attributes = {}
+    for name, values in table.extras.items():
+        attributes[name] = values[keep]
+        attributes.setdefault(table.headers.get(name, name), values[keep])
+    return codes[keep], attributes
+
+
+def build_conflicts(table: Table | None, cand: Table, unit_index: dict, log: ErrorLog
+                    ) -> Conflicts:
+    """Conflict pairs; a cadre who is not a candidate needs its unit (``a_unit``/``b_unit``)."""
+    if table is None:
+        return Conflicts()
+    v = table.values
+    a = ids_to_index(table, "a", cand, log, allow_missing=True)
+    b = ids_to_index(table, "b", cand, log, allow_missing=True)
+    out_a, out_b, out_unit, kinds = [], [], [], []
+    for row in range(len(table)):
+        kind = CONFLICT_WORDS.get(v["kind"][row])
+        if kind is None:
+            log.add(table.fail(row, "kind", "same_unit (同单位) or supervise (上下级)",
+                               repr(v["kind"][row])))
+            continue
+        i, k = int(a[row]), int(b[row])
+        if i < 0 and k < 0:
+            log.add(table.fail(row, "a", "a candidate id (at least one of a, b)",
+                               repr(v["a"][row])))
+            continue
+        if i < 0:  # keep the candidate first
+            i, k, other, other_id = k, -1, v["a_unit"][row], ("a", v["a"][row])
+        else:
+            other, other_id = v["b_unit"][row], ("b", v["b"][row])
+        unit = -1
+        if k < 0:
+            unit = unit_index.get(other, -1)
+            if other == "" or unit < 0:
+                column = other_id[0]
+                log.add(table.fail(row, column, "a candidate id, or the cadre's unit in "
+                                   f"column {column}_unit", repr(other_id[1])))
+                continue
+        out_a.append(i)
+        out_b.append(k)
+        out_unit.append(unit)
+        kinds.append(kind)
+    return Conflicts(np.array(out_a, np.int64), np.array(out_b, np.int64),
+                     np.array(out_unit, np.int64), tuple(kinds))
+
+
+def build_locks(table: Table | None, problem: AllocationProblem, log: ErrorLog) -> Locks:
+    """Locks with targets resolved; a must lock to a move the candidate is not eligible for
+    is an error (the rules already forbid it: the decision cannot be carried out)."""
+    if table is None:
+        return Locks()
+    from optimize.eligibility import eligible_pairs  # the rules decide what a lock may ask
+
+    pairs = eligible_pairs(problem)
+    v = table.values
+    cand_index = {c: i for i, c in enumerate(problem.candidates.id.tolist())}
+    post_index = {p: j for j, p in enumerate(problem.posts.id.tolist())}
+    pool_index = {p: k for k, p in enumerate(problem.pool_names)}
+    rows = ([], [], [], [])
+    for row in range(len(table)):
+        i = cand_index.get(v["candidate"][row], -1)
+        kind = LOCK_WORDS.get(v["lock"][row])
+        target = v["target"][row]
+        if i < 0:
+            log.add(table.fail(row, "candidate", "a candidate id from the candidates file",
+                               repr(v["candidate"][row])))
+        if kind is None:
+            log.add(table.fail(row, "lock", "must (必须) or forbid (禁止)",
+                               repr(v["lock"][row])))
+        j, pool = post_index.get(target, -1), pool_index.get(target, -1)
+        if target and j < 0 and pool < 0:
+            log.add(table.fail(row, "target", "a post id or a pool name (empty: any move)",
+                               repr(target)))
+            continue
+        if i < 0 or kind is None:
+            continue
+        if kind is LockKind.MUST and not _lock_eligible(problem, pairs, i, j, pool):
+            log.add(table.fail(row, "target", f"a move {v['candidate'][row]} is eligible for",
+                               f"{target or 'any move'!r}, which the rules do not allow "
+                               f"{v['candidate'][row]}"))
+            continue
+        for out, value in zip(rows, (i, j, pool, kind), strict=True):
+            out.append(value)
+    return Locks(np.array(rows[0], np.int64), np.array(rows[1], np.int64),
+                 np.array(rows[2], np.int64), tuple(rows[3]))
+
+
+def _lock_eligible(problem, pairs, i: int, j: int, pool: int) -> bool:
+    posts = pairs.post_post[pairs.post_candidate == i]
+    pools = problem.pools.pool[pairs.rank_pool[pairs.rank_candidate == i]]
+    if j >= 0:
+        return bool(np.any(posts == j))
+    if pool >= 0:
+        return bool(np.any(pools == pool))
+    return len(posts) + len(pools) > 0
 
 
 def _show(value: object) -> str:
     return repr(value) if isinstance(value, str) else str(value)
-
-
-def _listing(names: Sequence[str]) -> str:
-    shown = ", ".join(str(n) for n in names[:_LISTED_MAX])
-    return shown if len(names) <= _LISTED_MAX else f"{shown}, ... ({len(names)} in all)"
 
 
 # --------------------------------------------------------------------------- rules
@@ -619,96 +673,3 @@ def describe_toml_value(value: object) -> str:
 # --------------------------------------------------------------------------- writing
 
 
-def run_provenance(inputs: dict, command: Sequence[str] | None) -> dict:
-    """Complete the reader's provenance with the command line and software versions.
-
-    No timestamp: the same command on the same files gives the same provenance.
-    """
-    return {**inputs, "command": command_line(command),
-            "software": software_versions(SOFTWARE)}
-
-
-def write_proposal(
-    out_dir: Path,
-    problem: AllocationProblem,
-    proposal: Proposal,
-    provenance: dict,
-    *,
-    export_lp: bool = False,
-) -> None:
-    """Write ``proposal.csv``, ``proposal.json``, ``report.md`` (and ``model.lp``) atomically.
-
-    The files go into a temporary sibling folder that is renamed to ``out_dir``
-    once complete; an existing ``out_dir`` (empty or a previous proposal) is
-    replaced only then. On any error the temporary folder is removed and
-    ``out_dir`` is left as it was.
-
-    Parameters
-    ----------
-    out_dir : Path
-        Folder to create or replace; its parent is created if missing.
-    provenance : dict
-        From ``run_provenance``; copied into ``proposal.json`` and the report.
-    export_lp : bool
-        Also write the named pulp model as ``model.lp`` (CPLEX LP format).
-
-    Raises
-    ------
-    InputError
-        ``out_dir`` is a file or holds files youwei did not write.
-    """
-    check_out_dir(out_dir, OUTPUT_FILES, "a previous proposal")
-    with atomic_dir(out_dir) as staging:
-        write_proposal_csv(staging / "proposal.csv", problem, proposal)
-        write_proposal_json(staging / "proposal.json", problem, proposal, provenance)
-        report = render_report(problem, proposal, provenance)
-        (staging / "report.md").write_text(report, encoding="utf-8")
-        if export_lp:
-            write_model_lp(staging / "model.lp", problem)
-
-
-def write_proposal_csv(path: Path, problem: AllocationProblem, proposal: Proposal) -> None:
-    """One row per move; floats round-trip (shortest repr). UTF-8 with BOM for Excel."""
-    moves_table(problem, proposal).to_csv(path, index=False, encoding="utf-8-sig",
-                                          lineterminator="\n")
-
-
-def write_proposal_json(
-    path: Path, problem: AllocationProblem, proposal: Proposal, provenance: dict
-) -> None:
-    text = json.dumps(proposal_summary(problem, proposal, provenance), indent=2,
-                      ensure_ascii=False, allow_nan=False)
-    path.write_text(text + "\n", encoding="utf-8")
-
-
-def proposal_summary(problem: AllocationProblem, proposal: Proposal, provenance: dict) -> dict:
-    """The content of ``proposal.json``: status, objective, shares, prices, rules, provenance.
-
-    Non-finite floats become ``None`` (JSON has no inf/nan).
-    """
-    is_post = proposal.moves.is_post
-    summary = {
-        "status": proposal.status.value,
-        "objective": proposal.objective,
-        "bound": proposal.bound,
-        "gap": proposal.gap,
-        "solve_seconds": proposal.solve_seconds,
-        "backend": proposal.backend.value,
-        "method": proposal.method,
-        "n_variables": proposal.n_variables,
-        "n_constraints": proposal.n_constraints,
-        "n_moves": {"post": int(is_post.sum()), "rank": int((~is_post).sum())},
-        "shares": [dataclasses.asdict(s) for s in proposal.explanation.shares],
-        "prices": [dataclasses.asdict(p) for p in proposal.prices],
-        "relaxations": [dataclasses.asdict(r) for r in proposal.relaxations],
-        "rules": problem.rules.model_dump(mode="json"),
-        "provenance": provenance,
-    }
-    return to_json_safe(summary)
-
-
-def write_model_lp(path: Path, problem: AllocationProblem) -> None:
-    """Write the named pulp model of ``problem`` in LP format (for inspection or other solvers)."""
-    from optimize.pulp_model import build_pulp_model, write_lp  # pulp only for the export
-
-    write_lp(build_pulp_model(problem), path)

@@ -38,7 +38,7 @@ import tomli_w
 
 from optimize.eligibility import EligiblePairs, eligible_pairs
 from optimize.problem import AllocationProblem, Candidates, Fit, Posts, RankPools
-from optimize.rules import Eligibility, Limits, Mobility, Rules, Targets, Weights
+from optimize.rules import Eligibility, Limits, Mobility, Names, Rules, Targets, Weights
 
 RANK_NAMES = ("科员", "四级主任科员", "三级主任科员", "二级主任科员", "一级主任科员", "四级调研员")
 """Rank 0..5 of the generated cadres (综合管理类公务员职级, clerk to deputy-division equivalent)."""
@@ -58,31 +58,43 @@ class UnitKind(StrEnum):
     PROJECT = "project"  # 重点项目指挥部
 
 
-# Names are ASCII-safe pinyin or English, with two in Chinese so that files exercise UTF-8.
+# Made-up but plausible Chinese names (a county's organs, towns, parks and project sites).
 UNIT_NAMES = {
     UnitKind.ORGAN: (
-        "organ_finance", "organ_organisation", "organ_discipline", "organ_development_reform",
-        "organ_education", "organ_health", "organ_agriculture_rural", "organ_natural_resources",
-        "organ_ecology_environment", "organ_housing", "organ_transport", "organ_water",
-        "organ_commerce", "organ_culture_tourism", "organ_emergency", "organ_market_regulation",
-        "organ_civil_affairs", "organ_justice", "organ_human_resources", "organ_audit",
-        "organ_statistics", "organ_veterans", "organ_petitions", "organ_government_office",
+        "县财政局", "县委组织部", "县纪委监委", "县发展改革局", "县教育局", "县卫生健康局",
+        "县农业农村局", "县自然资源局", "县生态环境局", "县住房城乡建设局", "县交通运输局",
+        "县水利局", "县商务局", "县文化旅游局", "县应急管理局", "县市场监管局", "县民政局",
+        "县司法局", "县人力资源社会保障局", "县审计局", "县统计局", "县退役军人事务局",
+        "县信访局", "县政府办公室",
     ),
     UnitKind.TOWN: (
-        "town_xinzhuang", "town_dongba", "town_huangqiao", "城关街道", "town_qiaotou",
-        "town_shima", "town_longquan", "town_baisha", "town_gaoqiao", "town_lishu",
-        "town_yangliu", "town_shuangmiao", "town_heping", "town_daxing", "town_xiba",
-        "town_nanhu", "town_beishan", "town_jinji", "town_taiping", "town_wangji",
+        "新庄镇", "东坝镇", "黄桥镇", "城关街道", "桥头镇", "石马镇", "龙泉镇", "白沙镇",
+        "高桥镇", "梨树镇", "杨柳镇", "双庙镇", "和平镇", "大兴镇", "西坝镇", "南湖镇",
+        "北山镇", "金鸡镇", "太平镇", "王集镇",
     ),
     UnitKind.PARK: (
-        "park_hitech", "park_economic_development", "park_logistics", "park_agri_demo",
-        "park_new_materials", "park_cross_border",
+        "高新技术产业园区", "经济开发区", "物流园区", "农业示范园区", "新材料产业园",
+        "跨境电商园区",
     ),
     UnitKind.PROJECT: (
-        "project_highspeed_rail", "重点项目指挥部", "project_reservoir", "project_old_town_renewal",
-        "project_airport", "project_river_restoration",
+        "高铁建设指挥部", "重点项目指挥部", "水库建设指挥部", "老城区改造指挥部",
+        "机场建设指挥部", "河道治理指挥部",
     ),
 }
+
+POST_TITLES = {
+    UnitKind.ORGAN: {1: "副局长", 2: "局长", 3: "党组书记"},
+    UnitKind.TOWN: {1: "副镇长", 2: "镇长", 3: "党委书记"},
+    UnitKind.PARK: {1: "管委会副主任", 2: "管委会主任", 3: "党工委书记"},
+    UnitKind.PROJECT: {1: "副指挥长", 2: "常务副指挥长", 3: "指挥长"},
+}
+"""Post titles by unit kind and level (副科, 正科, 副处) for the example's people file."""
+
+SURNAMES = tuple("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘")
+GIVEN = tuple("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红文斌玉兰鹏辉晓燕")
+ETHNICITIES = ("汉族", "回族", "满族", "蒙古族", "土家族")
+ETHNICITY_SHARES = (0.88, 0.05, 0.03, 0.02, 0.02)
+FEMALE_SHARE = 0.38
 
 UNIT_KIND_SHARES = {UnitKind.ORGAN: 0.50, UnitKind.TOWN: 0.35, UnitKind.PARK: 0.10,
                     UnitKind.PROJECT: 0.05}
@@ -216,9 +228,9 @@ def synthetic_county(
     n_posts : int >= 0
         Vacant leadership posts.
     n_pools : int >= 1
-        Rank pools: 1 ``county``; 2 ``county_organs``, ``frontline``; 3 adds
+        Rank pools: 1 ``全县``; 2 ``县直机关``, ``一线``; 3 adds
         ``towns`` and ``parks`` (parks and projects); 4 adds ``projects``; more
-        split the towns (``towns_2`` ...).
+        split the towns (``镇街2`` ...).
     seed : int
         Root of ``np.random.default_rng``; the only source of randomness.
     n_units : int, optional
@@ -345,17 +357,17 @@ def pool_layout(kinds: Sequence[UnitKind], n_pools: int) -> PoolLayout:
     kind = np.array([str(k) for k in kinds])
     organ = kind == UnitKind.ORGAN
     if n_pools == 1:
-        return PoolLayout(("county",), np.zeros(1, bool), np.zeros(len(kinds), np.int64))
+        return PoolLayout(("全县",), np.zeros(1, bool), np.zeros(len(kinds), np.int64))
     if n_pools == 2:
-        return PoolLayout(("county_organs", "frontline"), np.array([False, True]),
+        return PoolLayout(("县直机关", "一线"), np.array([False, True]),
                           np.where(organ, 0, 1).astype(np.int64))
     town = kind == UnitKind.TOWN
     town_pools = np.array([1] + list(range(4, n_pools)))
     town_pool = town_pools[(np.cumsum(town) - 1) % len(town_pools)]
     project_pool = 2 if n_pools == 3 else 3
     of_unit = np.select([organ, town, kind == UnitKind.PARK], [0, town_pool, 2], project_pool)
-    names = ["county_organs", "towns", "parks", "projects"][:n_pools]
-    names += [f"towns_{k}" for k in range(2, n_pools - 2)]
+    names = ["县直机关", "镇街", "园区", "重点项目"][:n_pools]
+    names += [f"镇街{k}" for k in range(2, n_pools - 2)]
     frontline = np.arange(n_pools) > 0
     return PoolLayout(tuple(names), frontline, of_unit.astype(np.int64))
 
@@ -579,7 +591,78 @@ def draw_fit(problem: AllocationProblem, pairs: EligiblePairs, rng: np.random.Ge
     return Fit(candidate=pairs.post_candidate[chosen], post=pairs.post_post[chosen], fit=fit)
 
 
-def write_inputs(problem: AllocationProblem, folder: Path) -> None:
+@dataclass(frozen=True)
+class People:
+    """Made-up personal columns of the example (never read by the program unless a
+    composition or team rule names them).
+
+    ``name``, ``gender``, ``ethnicity``: ``(n_candidates,) str``; ``post_title``:
+    ``(n_posts,) str``; ``team``: rows ``(unit, name, gender, ethnicity)`` of the
+    current leadership team of every unit with a vacant post (3 to 5 members).
+    """
+
+    name: np.ndarray
+    gender: np.ndarray
+    ethnicity: np.ndarray
+    post_title: np.ndarray
+    team: tuple[tuple[str, str, str, str], ...]
+
+
+def unit_kind_of(name: str) -> UnitKind:
+    """The kind of a generated unit name (``新庄镇`` or ``新庄镇_2``)."""
+    base = name.rsplit("_", 1)[0] if name.rsplit("_", 1)[-1].isdigit() else name
+    return next(kind for kind, names in UNIT_NAMES.items() if base in names)
+
+
+ORGAN_HEADS = {"局": ("副局长", "局长"), "部": ("副部长", "部长"), "委": ("副主任", "主任"),
+               "室": ("副主任", "主任")}
+
+
+def post_title(unit: str, kind: UnitKind, level: int) -> str:
+    """A post title that fits the unit (县委组织部 has a 部长, 县财政局 a 局长)."""
+    base = unit.rsplit("_", 1)[0]
+    if kind is UnitKind.ORGAN and level < 3:
+        deputy, head = ORGAN_HEADS.get(base[-1], ("副局长", "局长"))
+        return deputy if level == 1 else head
+    if kind is UnitKind.TOWN and base.endswith("街道") and level < 3:
+        return "办事处副主任" if level == 1 else "办事处主任"
+    return POST_TITLES[kind][level]
+
+
+def draw_people(problem: AllocationProblem, seed: int) -> People:
+    """Names (姓 + one or two characters), gender, ethnicity, post titles and current teams."""
+    rng = np.random.default_rng(seed)
+
+    def names(n: int) -> np.ndarray:
+        surname = rng.choice(SURNAMES, n)
+        first = rng.choice(GIVEN, n)
+        second = np.where(rng.random(n) < 0.6, rng.choice(GIVEN, n), "")
+        return np.array([a + b + c for a, b, c in zip(surname, first, second, strict=True)],
+                        dtype=object)
+
+    def genders(n: int) -> np.ndarray:
+        return np.where(rng.random(n) < FEMALE_SHARE, "女", "男").astype(object)
+
+    def ethnicities(n: int) -> np.ndarray:
+        return rng.choice(ETHNICITIES, n, p=ETHNICITY_SHARES).astype(object)
+
+    n = problem.n_candidates
+    person = (names(n), genders(n), ethnicities(n))
+    kinds = [unit_kind_of(u) for u in problem.unit_names]
+    p = problem.posts
+    titles = np.array([post_title(problem.unit_names[u], kinds[u], int(level)) for u, level in
+                       zip(p.unit.tolist(), p.level.tolist(), strict=True)], dtype=object)
+    team = []
+    for u in np.unique(p.unit).tolist():
+        size = int(rng.integers(3, 6))
+        for name, gender, ethnicity in zip(names(size), genders(size), ethnicities(size),
+                                           strict=True):
+            team.append((problem.unit_names[u], str(name), str(gender), str(ethnicity)))
+    return People(*person, titles, tuple(team))
+
+
+def write_inputs(problem: AllocationProblem, folder: Path,
+                 people: People | None = None) -> None:
     """Write ``problem`` as the input files of ``youwei allocate``.
 
     ``candidates.csv``, ``posts.csv``, ``pools.csv``, ``rules.toml`` and, when
@@ -595,8 +678,18 @@ def write_inputs(problem: AllocationProblem, folder: Path) -> None:
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    _write_csv(folder / "candidates.csv", CANDIDATE_COLUMNS, candidate_rows(problem))
-    _write_csv(folder / "posts.csv", POST_COLUMNS, post_rows(problem))
+    cand_header, cand_rows = CANDIDATE_COLUMNS, candidate_rows(problem)
+    post_header, posts = POST_COLUMNS, post_rows(problem)
+    if people is not None:
+        cand_header += ("name", "gender", "ethnicity")
+        cand_rows = [row + [a, b, c] for row, a, b, c in zip(
+            cand_rows, people.name, people.gender, people.ethnicity, strict=True)]
+        post_header += ("title",)
+        posts = [row + [title] for row, title in zip(posts, people.post_title, strict=True)]
+        _write_csv(folder / "teams.csv", ("unit", "name", "gender", "ethnicity"),
+                   [list(row) for row in people.team])
+    _write_csv(folder / "candidates.csv", cand_header, cand_rows)
+    _write_csv(folder / "posts.csv", post_header, posts)
     _write_csv(folder / "pools.csv", POOL_COLUMNS, pool_rows(problem))
     (folder / "rules.toml").write_text(rules_toml(problem.rules), encoding="utf-8")
     fit_file = folder / "fit.csv"
@@ -638,7 +731,11 @@ def fit_rows(problem: AllocationProblem) -> list[list[str]]:
 
 def rules_toml(rules: Rules) -> str:
     """``rules.toml`` text: the rules' JSON dump (integer keys become strings) as TOML."""
-    return tomli_w.dumps(rules.model_dump(mode="json"))
+    data = rules.model_dump(mode="json")
+    for key in ("composition", "team"):  # empty lists of tables say nothing
+        if not data[key]:
+            del data[key]
+    return tomli_w.dumps(data)
 
 
 def _names(names: Sequence[str], codes: np.ndarray) -> list[str]:
@@ -668,17 +765,76 @@ def _write_csv(path: Path, header: Sequence[str], rows: list[list[str]]) -> None
         writer.writerows(rows)
 
 
+def example_names() -> Names:
+    """The generated ranks and levels by name (``RANK_NAMES``, ``LEVEL_NAMES``)."""
+    return Names(rank=dict(enumerate(RANK_NAMES)), level=dict(LEVEL_NAMES))
+
+
 def example_county() -> AllocationProblem:
     """The bundled example instance (``EXAMPLE`` sizes and seed, ``default_rules()``)."""
-    return synthetic_county(**EXAMPLE)
+    problem = synthetic_county(**EXAMPLE)
+    rules = problem.rules.model_copy(update={"names": example_names()})
+    return dataclasses.replace(problem, rules=rules)
+
+
+EXAMPLE_WORKBOOK = "county.xlsx"
+"""The example as one workbook with Chinese headers (one sheet per input file)."""
+
+WORKBOOK_SHEETS = {"candidates": "干部名单", "posts": "空缺岗位", "pools": "职级职数",
+                   "fit": "人岗相适度", "teams": "现任班子"}
 
 
 def regenerate_example(folder: Path) -> AllocationProblem:
-    """Write the bundled example (input files and ``README.md``) into ``folder``."""
+    """Write the bundled example (CSV files, ``county.xlsx``, ``README.md``) into ``folder``."""
     problem = example_county()
-    write_inputs(problem, Path(folder))
+    people = draw_people(problem, EXAMPLE["seed"] + 1)
+    write_inputs(problem, Path(folder), people)
+    write_example_workbook(problem, people, Path(folder) / EXAMPLE_WORKBOOK)
     (Path(folder) / "README.md").write_text(example_readme(problem), encoding="utf-8")
     return problem
+
+
+def write_example_workbook(problem: AllocationProblem, people: People, path: Path) -> None:
+    """The example as an official would keep it: Chinese headers, ranks and levels by name,
+    是/否 flags, one sheet per table (``WORKBOOK_SHEETS``)."""
+    from openpyxl import Workbook
+
+    names = problem.rules.names
+    c, p, q, f = problem.candidates, problem.posts, problem.pools, problem.fit
+    yes_no = {True: "是", False: "否"}
+    sheets = {
+        "candidates": (
+            ("编号", "姓名", "性别", "民族", "单位", "职级", "年龄", "任现职级年限", "考核得分",
+             "现任职务层级", "一线", "艰苦系数", "影响期", "职级池"),
+            [[str(c.id[i]), people.name[i], people.gender[i], people.ethnicity[i],
+              problem.unit_names[c.unit[i]], names.rank_name(c.rank[i]), int(c.age[i]),
+              float(c.years_in_grade[i]), float(c.score[i]),
+              names.level_name(c.post_level[i]) if c.post_level[i] else "",
+              yes_no[bool(c.frontline[i])], float(c.hardship[i]), yes_no[bool(c.blocked[i])],
+              problem.pool_names[c.pool[i]]] for i in range(len(c))]),
+        "posts": (
+            ("岗位编号", "岗位名称", "单位", "层级", "最低职级", "权重", "必须配备"),
+            [[str(p.id[j]), people.post_title[j], problem.unit_names[p.unit[j]],
+              names.level_name(p.level[j]), names.rank_name(p.min_rank[j]),
+              float(p.weight[j]), yes_no[bool(p.must_fill[j])]] for j in range(len(p))]),
+        "pools": (
+            ("职级池", "职级", "职数"),
+            [[problem.pool_names[q.pool[k]], names.rank_name(q.rank[k]), int(q.headroom[k])]
+             for k in range(len(q))]),
+        "fit": (
+            ("编号", "岗位编号", "人岗相适度"),
+            [[str(c.id[i]), str(p.id[j]), float(v)] for i, j, v in zip(
+                f.candidate.tolist(), f.post.tolist(), f.fit.tolist(), strict=True)]),
+        "teams": (("单位", "姓名", "性别", "民族"), [list(row) for row in people.team]),
+    }
+    book = Workbook()
+    book.remove(book.active)
+    for role, (header, rows) in sheets.items():
+        sheet = book.create_sheet(WORKBOOK_SHEETS[role])
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
 
 
 def example_readme(problem: AllocationProblem) -> str:
@@ -701,6 +857,14 @@ moves, age limit 55 for posts, one year of relief for the top 10% (竞岗).
 Under them there are {pairs.n_post_pairs} eligible (candidate, post) pairs and
 {pairs.n_rank_pairs} eligible rank promotions.
 
+Candidates carry made-up names, gender and ethnicity (`name`, `gender`, `ethnicity`:
+extra columns, carried into the outputs and usable by composition rules); posts
+have titles; `teams.csv` lists the current leadership team of every unit with a
+vacancy (for `[[team]]` rules). `county.xlsx` holds the same data as an official
+would keep it: one sheet per table (干部名单, 空缺岗位, 职级职数, 人岗相适度, 现任班子)
+with Chinese headers, ranks and levels by name and 是/否 flags; it gives the same
+proposal as the CSV files.
+
 No person or unit here is real. Generated by `experiments/allocation/synthetic.py`
 (`synthetic_county(n_candidates={EXAMPLE["n_candidates"]}, n_posts={EXAMPLE["n_posts"]}, \
 n_pools={EXAMPLE["n_pools"]}, seed={EXAMPLE["seed"]})`);
@@ -708,18 +872,22 @@ regenerate with
 
     python -m experiments.allocation.synthetic scenarios/examples/county
 
-`tests/regression/test_example_data.py` checks that this reproduces these files byte for byte.
-Run it with
+`tests/regression/test_example_data.py` checks that this reproduces the text files byte
+for byte and the workbook cell for cell. Run it with
 
     youwei allocate --candidates scenarios/examples/county/candidates.csv \\
         --posts scenarios/examples/county/posts.csv --pools scenarios/examples/county/pools.csv \\
         --rules scenarios/examples/county/rules.toml --fit scenarios/examples/county/fit.csv \\
+        --teams scenarios/examples/county/teams.csv --shortlist 3 --alternatives 2 \\
         --out results/demo/allocation
+
+or from the workbook (`--candidates "scenarios/examples/county/county.xlsx#干部名单"`,
+`--posts ...#空缺岗位`, `--pools ...#职级职数`, `--fit ...#人岗相适度`, `--teams ...#现任班子`).
 """
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m experiments.allocation.synthetic FOLDER``: regenerate the bundled example into FOLDER."""
+    """``python -m experiments.allocation.synthetic FOLDER``: regenerate the example there."""
     parser = argparse.ArgumentParser(
         prog="python -m experiments.allocation.synthetic",
         description="Regenerate the bundled synthetic county example.",

@@ -19,7 +19,8 @@ import scipy.sparse as sp
 from optimize.formulation import RowFamily, build_formulation
 from optimize.problem import AllocationProblem, Candidates, Fit, Posts, RankPools
 from optimize.pulp_model import build_pulp_model, write_lp, write_mps
-from optimize.rules import Eligibility, Limits, Mobility, Rules, Targets
+from optimize.regulations import ConflictKind, Conflicts, LockKind, Locks, Regulations
+from optimize.rules import Composition, Eligibility, Limits, Mobility, Rules, Targets, Team
 from optimize.solve import ResultStatus, solve_pulp
 
 LEGAL_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -35,6 +36,7 @@ class Instance:
     pools: list[tuple[int, int, int]] = field(default_factory=lambda: [(0, 1, 0)])
     rules: Rules = field(default_factory=lambda: Rules(eligibility=NO_YEARS))
     fit: dict[tuple[str, str], float] = field(default_factory=dict)
+    regulations: Regulations = field(default_factory=Regulations)
 
     def problem(self) -> AllocationProblem:
         c_ids, p_ids = list(self.candidates), list(self.posts)
@@ -58,7 +60,8 @@ class Instance:
         fit = Fit(candidate=[c_ids.index(c) for c, _ in self.fit],
                   post=[p_ids.index(p) for _, p in self.fit], fit=list(self.fit.values()))
         return AllocationProblem(candidates, posts, pools, self.rules, fit,
-                                 unit_names=("town", "district"), pool_names=("county",))
+                                 unit_names=("town", "district"), pool_names=("county",),
+                                 regulations=self.regulations)
 
 
 def allocation(problem: AllocationProblem, model, x: np.ndarray) -> dict[str, str]:
@@ -284,8 +287,16 @@ ALL_INSTANCES = {
         pools=[(0, 1, 1), (0, 2, 1)],
         rules=Rules(eligibility=Eligibility(min_years_post={1: 2.0}),
                     targets=Targets(young_share_min=0.3, frontline_share_min=0.4),
-                    limits=Limits(max_outflow_per_unit=1)),
+                    limits=Limits(max_outflow_per_unit=1),
+                    composition=(Composition(attribute="gender", value="女", min_share=0.3),),
+                    team=(Team(attribute="gender", value="女", min_count=1),)),
         fit={("A", "P1"): 1.5, ("B", "P2"): 0.8},
+        regulations=Regulations(
+            attributes={"gender": np.array(["女", "男", "男", "女"], dtype=object)},
+            conflicts=Conflicts(np.array([0]), np.array([3]), np.array([-1]),
+                                (ConflictKind.SAME_UNIT,)),
+            locks=Locks(np.array([2]), np.array([-1]), np.array([-1]), (LockKind.FORBID,)),
+        ),
     ),
 }
 

@@ -79,17 +79,17 @@ def test_posts_min_rank_rises_with_level(county):
 
 
 def test_pools_follow_unit_kinds(county):
-    assert county.pool_names == ("county_organs", "towns", "parks", "projects")
+    assert county.pool_names == ("县直机关", "镇街", "园区", "重点项目")
     c = county.candidates
     assert (c.pool[~c.frontline] == 0).all() and (c.pool[c.frontline] > 0).all()
     assert len(county.pools) == 4 * 5 and set(county.pools.rank.tolist()) == {1, 2, 3, 4, 5}
 
 
 @pytest.mark.parametrize("n_pools, names", [
-    (1, ("county",)),
-    (2, ("county_organs", "frontline")),
-    (3, ("county_organs", "towns", "parks")),
-    (6, ("county_organs", "towns", "parks", "projects", "towns_2", "towns_3")),
+    (1, ("全县",)),
+    (2, ("县直机关", "一线")),
+    (3, ("县直机关", "镇街", "园区")),
+    (6, ("县直机关", "镇街", "园区", "重点项目", "镇街2", "镇街3")),
 ])
 def test_pool_names_by_count(n_pools, names):
     problem = synthetic_county(200, 10, n_pools, seed=1)
