@@ -1,13 +1,13 @@
 """The yearly behaviour of ``sim`` written as a Mesa user would: one object per cadre.
 
 This is the baseline of ``benchmarks/simulation.py``. It mirrors phases 1-5 of
-MODEL.md section 2 exactly as ``sim`` implements them (the equations of
-``sim.behaviour``, ``sim.sanctions.review_errors`` / ``apply_discipline`` and
-``sim.assessment.assess``), with per-agent Python arithmetic and scalar draws
+docs/model.md section 3 exactly as ``sim`` implements them (the equations of
+``sim.phases.behaviour``, ``sim.phases.sanctions.review_errors`` / ``apply_discipline`` and
+``sim.phases.assessment.assess``), with per-agent Python arithmetic and scalar draws
 from ``self.model.rng``:
 
 1. choose effort (a share ``inertia`` keeps last year's effort; the others take
-   the clipped closed-form optimum ``sim.behaviour.optimal_effort``);
+   the clipped closed-form optimum ``sim.phases.behaviour.optimal_effort``);
 2. work: ``y = ability + effort * effort_return * difficulty + N(0, noise)``;
 3. errors: ``P = clip(eps0 + eps1 * effort * difficulty)``; honest with
    probability ``integrity``; detected with ``honest_detection`` / ``detection``;
@@ -199,7 +199,7 @@ class NaiveCadreModel(mesa.Model):
         self.agents.groupby("unit", result_type="list").map(self.assess_unit)
 
     def assess_unit(self, cadres: list[Cadre]) -> None:
-        """Phase 5 for one unit (``sim.assessment.assess``)."""
+        """Phase 5 for one unit (``sim.phases.assessment.assess``)."""
         a = self.params.policy.assessment
         policy, rng = self.params.policy, self.rng
         low_share = max(policy.demotion.bottom_share, policy.recall.bottom_share)

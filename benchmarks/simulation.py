@@ -1,11 +1,11 @@
 """Simulation benchmark: our vectorised phases against a naive object-per-agent Mesa model.
 
-    python benchmarks/simulation.py [--quick] [--seed N]
+    python benchmarks/simulation.py [--quick] [--seed N] [--spinup-only]
 
 Two measurements, each against a baseline or target measured in the same run,
 with the process pinned to one CPU core:
 
-(a) Behaviour phases 1-5 of MODEL.md section 2 (choose effort, work, errors,
+(a) Behaviour phases 1-5 of docs/model.md section 3 (choose effort, work, errors,
     accountability with discipline, assessment; allocation and the other phases
     excluded), in cadre-years per second, at about 1,000 / 10,000 / 100,000
     cadres (the ``ordos`` world scaled by its unit counts). Ours is the sequence
@@ -29,7 +29,12 @@ with the process pinned to one CPU core:
     1-7, 9, 10), allocation (phase 8: the integer program and applying it,
     rotation), data collection (reporters and event log); "other" is the rest
     of ``step`` (state bookkeeping). Also the whole ``youwei run ordos --years
-    20`` in process, files included.
+    20`` in process, files included. The build includes the spin-up (cold cache).
+(c) The spin-up (``sim.spinup``: every county run starts from the old-rules
+    equilibrium): for ``baseline`` and ``ordos``, the time to build a model from a
+    cold spin-up, from the cached start (a second run of the same world, history
+    and seed, e.g. another package compared on common random numbers), and
+    without a spin-up, against a 15-year run.
 
 ``--quick`` shrinks sizes and budgets for a smoke run (its verdicts are not the
 targets' verdicts). Timings depend on the machine; nothing here asserts.
@@ -61,10 +66,11 @@ import sim.model  # noqa: E402
 from benchmarks.naive_mesa import naive_model  # noqa: E402
 from scenarios import Scenario, load_scenario  # noqa: E402
 from sim import CadreModel  # noqa: E402
-from sim.assessment import assess  # noqa: E402
-from sim.behaviour import choose_effort, draw_errors, perform  # noqa: E402
 from sim.generate import build_organisation, build_population  # noqa: E402
-from sim.sanctions import apply_discipline, review_errors  # noqa: E402
+from sim.phases.assessment import assess  # noqa: E402
+from sim.phases.behaviour import choose_effort, draw_errors, perform  # noqa: E402
+from sim.phases.sanctions import apply_discipline, review_errors  # noqa: E402
+from sim.spinup import clear_cache  # noqa: E402
 from sim.state import Organisation, Population  # noqa: E402
 
 RATIO_TARGET = 50.0
@@ -72,6 +78,7 @@ RATIO_AT = 10_000
 ORDOS_SECONDS = 10.0
 ORDOS_YEARS = 20
 ORDOS_REPEATS = 3
+SPINUP_RUN_YEARS = 15  # a scenario's default horizon
 
 PHASE_GROUPS = {
     "behaviour (phases 1-7, 9, 10)": (
@@ -164,7 +171,7 @@ def behaviour_year(pop: Population, org: Organisation, s: Scenario, flagged: np.
     errors = draw_errors(pop, org, s.behaviour, rng, difficulty=difficulty)
     review = review_errors(errors, policy.tolerance, policy.discipline, rng)
     pop, _ = apply_discipline(pop, review, policy.discipline, year)
-    assessment = assess(pop, performance, org, policy, s.population.young_age_max, rng)
+    assessment = assess(pop, performance, org, policy, rng)
     pop = replace(pop, merit=assessment.merit, last_score=assessment.score,
                   low_years=assessment.low_years, reserve=assessment.reserve)
     return pop, int(np.count_nonzero(errors.occurred))
@@ -250,6 +257,7 @@ def run_ordos(years: int, seed: int) -> dict[str, float]:
 
     plain = None
     for _ in range(ORDOS_REPEATS):  # best of a few: other load only ever adds time
+        clear_cache()  # time the spin-up too, not a cached start
         began = time.perf_counter()
         model = CadreModel(scenario, rng=seed)
         built = time.perf_counter()
@@ -281,6 +289,33 @@ def run_ordos(years: int, seed: int) -> dict[str, float]:
     return {**plain, "instrumented_steps": steps, "groups": groups, "command": command}
 
 
+# -- (c) spin-up ------------------------------------------------------------------------------
+def time_spinup(name: str, seed: int, years: int) -> dict[str, float]:
+    """Best-of-``ORDOS_REPEATS`` wall times for scenario ``name``: building the model from a
+    cold spin-up, from the cached start, without a spin-up (``history.years_max = 0``),
+    and ``years`` steps; plus the spin-up years run."""
+    scenario = load_scenario(name).model_copy(update={"years": years, "seed": seed})
+    bare = scenario.model_copy(update={"history": scenario.history.model_copy(
+        update={"years_min": 0, "years_max": 0})})
+    best: dict[str, float] = defaultdict(lambda: float("inf"))
+    for _ in range(ORDOS_REPEATS):
+        clear_cache()
+        began = time.perf_counter()
+        model = CadreModel(scenario, rng=seed)
+        cold = time.perf_counter()
+        CadreModel(scenario, rng=seed)
+        warm = time.perf_counter()
+        CadreModel(bare, rng=seed)
+        built = time.perf_counter()
+        for _ in range(years):
+            model.step()
+        stepped = time.perf_counter()
+        for key, seconds in (("cold", cold - began), ("cached", warm - cold),
+                             ("bare", built - warm), ("steps", stepped - built)):
+            best[key] = min(best[key], seconds)
+    return {**best, "spinup_years": model.start.years, "cadres": len(model.population)}
+
+
 # -- report -----------------------------------------------------------------------------------
 def table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
@@ -294,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, short budgets")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--spinup-only", action="store_true", help="only measurement (c)")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
 
@@ -304,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
           f"highspy {version('highspy')}, {platform.machine()}, {pinned}, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
           + (" [--quick: verdicts are not the targets' verdicts]" if args.quick else ""))
+
+    if args.spinup_only:
+        return report_spinup(args.seed)
 
     print("\n(a) behaviour phases 1-5 (effort, work, errors, accountability, assessment), "
           "allocation excluded;\n"
@@ -353,6 +392,24 @@ def main(argv: list[str] | None = None) -> int:
         [group, f"{seconds:.2f}", f"{seconds / steps:.0%}"]
         for group, seconds in sorted(result["groups"].items(), key=lambda kv: -kv[1])
     ]))
+    return report_spinup(args.seed)
+
+
+def report_spinup(seed: int) -> int:
+    print(f"\n(c) spin-up (the start from the old-rules equilibrium, sim.spinup), best of "
+          f"{ORDOS_REPEATS}, one core; a run is the build plus {SPINUP_RUN_YEARS} steps")
+    rows = []
+    for name in ("baseline", "ordos"):
+        t = time_spinup(name, seed, SPINUP_RUN_YEARS)
+        bare_run = t["bare"] + t["steps"]
+        rows.append([
+            name, f"{t['cadres']:,}", f"{t['spinup_years']}", f"{t['cold']:.2f} s",
+            f"{t['cached'] * 1e3:.1f} ms", f"{bare_run:.2f} s",
+            f"{(t['cold'] + t['steps']) / bare_run:.1f}x",
+        ])
+    print(table(["scenario", "cadres", "spin-up years", "cold start", "cached start",
+                 f"run without spin-up ({SPINUP_RUN_YEARS} y)", "run with cold spin-up / without"],
+                rows))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The agent-based model of cadres (MODEL.md section 2): ``CadreModel`` and its phases."""
+"""The agent-based model of cadres (docs/model.md section 3): ``CadreModel`` and its phases."""
 
 from sim.model import CadreModel
 

@@ -12,7 +12,8 @@ import numpy as np
 
 from scenarios.schema import Mobility, Scenario, UnitGroup
 from sim.arrays import position_in_group
-from sim.behaviour import optimal_effort
+from sim.phases.ability import draw_ability
+from sim.phases.behaviour import optimal_effort
 from sim.state import Organisation, Population, UnitKind
 
 # Share of each rank quota held at the start, leaving headroom for the first rounds.
@@ -129,7 +130,7 @@ def draw_traits(n: int, scenario: Scenario, rng: np.random.Generator) -> dict[st
         return np.clip(rng.normal(prior, b.prior_sd, n), 0.0, 1.0)
 
     return {
-        "ability": rng.normal(0.0, p.ability_sd, n),
+        "ability": draw_ability(n, scenario, rng),  # sim.phases.ability: clamped in a pyramid
         "motivation": rng.normal(p.motivation_mean, p.motivation_sd, n),
         "integrity": rng.beta(p.integrity_alpha, p.integrity_beta, n),
         "risk_aversion": np.maximum(rng.normal(p.risk_aversion_mean, p.risk_aversion_sd, n), 0.0),
@@ -175,18 +176,29 @@ def draw_recruits(
     year: int,
     merit_level: float,
     rng: np.random.Generator,
+    *,
+    peer_beliefs: dict[str, np.ndarray] | None = None,
 ) -> Population:
-    """Recruits for ``unit`` (one row each): rank 0, no post, prior beliefs.
+    """Recruits for ``unit`` (one row each): rank 0, no post, beliefs of their peers.
 
     Age ~ round(N(recruit_age_mean, recruit_age_sd)) within [age_min,
     retirement_age - 1]; merit and last score start at ``merit_level`` (the
-    incumbents' mean, so a newcomer is neither favoured nor penalised); effort
-    starts at the optimum under the prior beliefs.
+    incumbents' mean, so a newcomer is neither favoured nor penalised). A recruit
+    learns what the organisation believes from the colleagues it joins:
+    ``belief = clip(peer mean of its unit + N(0, prior_sd), 0, 1)``, with
+    ``peer_beliefs[column]`` the ``(n_units,)`` mean of each belief column (without
+    it, the ``prior_*`` of ``behaviour``). Effort starts at the response to those
+    beliefs.
     """
     p = scenario.population
     age = np.clip(np.round(rng.normal(p.recruit_age_mean, p.recruit_age_sd, len(unit))),
                   p.age_min, p.retirement_age - 1)
     recruits = _newcomers(unit, age, first_id, year, scenario, rng)
+    if peer_beliefs is not None:
+        spread = scenario.behaviour.prior_sd
+        for column, by_unit in peer_beliefs.items():
+            drawn = by_unit[recruits.unit] + rng.normal(0.0, spread, len(unit))
+            setattr(recruits, column, np.clip(drawn, 0.0, 1.0))
     effort = optimal_effort(recruits, organisation, scenario, np.zeros(organisation.n_units, bool))
     recruits.effort = effort
     recruits.merit = np.full(len(unit), merit_level)
@@ -210,6 +222,9 @@ def build_population(
         organisation.unit_kind, policy.establishment.added_frontline)
     unit = np.repeat(np.arange(organisation.n_units), base)
     n = len(unit)
+    if n == 0:  # the schema refuses it; a model_copy(update=...) variant is not checked
+        raise ValueError("the organisation has no cadres: give some unit group a count and an "
+                         "establishment above 0 (scenarios.schema.Organisation.check_size)")
     age = rng.integers(p.age_min, p.age_max + 1, n).astype(float)
     pop = _newcomers(unit, age, 0, 0, scenario, rng)
 
@@ -226,6 +241,9 @@ def build_population(
     pop.rank, pop.post, pop.years_in_grade = rank, post, years_in_grade
     pop.years_in_post = np.where(post >= 0, np.floor(rng.random(n) * (years_in_grade + 1)), 0.0)
     pop.frontline_years = np.where(frontline, np.floor(rng.random(n) * (age - p.age_min + 1)), 0.0)
+    # The experience those frontline years gave (sim.phases.exits.grow_older), so that the
+    # spin-up need not wait a career for ability to absorb it.
+    pop.ability += b.experience_gain * np.minimum(pop.frontline_years, b.experience_years_max)
     pop.effort = optimal_effort(pop, organisation, scenario, np.zeros(organisation.n_units, bool))
 
     a = policy.assessment

@@ -1,6 +1,6 @@
 """The cadre model: a Mesa model whose population is a struct of arrays.
 
-``CadreModel.step`` is one assessment year and reads as its story (MODEL.md
+``CadreModel.step`` is one assessment year and reads as its story (docs/model.md
 section 2); each line is a phase function of arrays plus ``self.rng`` that
 returns new arrays, and only ``step`` assigns state.
 """
@@ -15,17 +15,33 @@ import pandas as pd
 
 from scenarios.schema import OrganisationKind, Scenario
 from sim import metrics
-from sim.allocation import allocate, apply_allocation, rotate, vacant_posts
-from sim.assessment import assess, with_assessment
-from sim.behaviour import choose_effort, draw_errors, perform
-from sim.events import NO_UNIT, EventLog, MoveBatch, errors_frame, move_batch, moves_frame
-from sim.exits import choose_exits, departure_moves, grow_older
+from sim.events import EventLog, errors_frame, moves_frame
 from sim.generate import build_organisation, build_population
-from sim.learning import learn, year_lessons
+from sim.phases.allocation import allocate, apply_allocation, rotate, vacant_posts
+from sim.phases.assessment import assess, with_assessment
+from sim.phases.behaviour import choose_effort, draw_errors, perform
+from sim.phases.dispatch import dispatch
+from sim.phases.establishment import hire_frontline_staff, open_staff_slots
+from sim.phases.exits import choose_exits, departure_moves, grow_older
+from sim.phases.learning import learn, year_lessons
+from sim.phases.recruitment import recruit
+from sim.phases.reserve import ReserveUpdate, leave_on_promotion, update_reserve
+from sim.phases.sanctions import apply_discipline, error_batch, review_errors, reward_and_sanction
+from sim.pyramid import build_pyramid_organisation, build_pyramid_population
 from sim.record import YearRecord
-from sim.recruitment import recruit
-from sim.sanctions import apply_discipline, error_batch, review_errors, reward_and_sanction
-from sim.state import MoveReason, Organisation, Population, UnitKind
+from sim.spinup import (
+    WATCHED,
+    Start,
+    cache_key,
+    cached,
+    converged,
+    history_scenario,
+    needs_spinup,
+    remember,
+    shift_years,
+    spinup_seed,
+)
+from sim.state import Organisation, Population, UnitKind
 
 
 class CadreModel(mesa.Model):
@@ -65,19 +81,30 @@ class CadreModel(mesa.Model):
         self.year = 0
         self.record: YearRecord | None = None
         self.events = EventLog()
-        self.pyramid_events: list = []
-        self.is_pyramid = scenario.organisation.kind is OrganisationKind.PYRAMID
-        if self.is_pyramid:
-            from sim.pyramid import build_pyramid
-
-            self.organisation, self.population = build_pyramid(scenario, self.rng)
+        # A pyramid (Pluchino et al. 2010) is a world of its own shape, run by the same
+        # phases; only its generator and its reporters differ (sim.pyramid).
+        pyramid = scenario.organisation.kind is OrganisationKind.PYRAMID
+        if pyramid:
+            self.organisation = build_pyramid_organisation(scenario)
             reporters = metrics.PYRAMID_REPORTERS
         else:
             self.organisation = build_organisation(scenario)
-            self.population = build_population(self.organisation, scenario, self.rng)
             reporters = metrics.COUNTY_REPORTERS
         self.flagged_units = np.zeros(self.organisation.n_units, bool)
+        self.staff_hire_ids = np.zeros(0, np.int64)  # hired into reserved slots (核增编制)
+        self.listing: ReserveUpdate | None = None  # the last year's reserve listing
+        self.start: Start | None = None
+        if needs_spinup(scenario):
+            self.start = start_from_history(scenario, rng=scenario.seed if rng is None else rng)
+            self.population = self.start.population
+            self.flagged_units = self.start.flagged_units
+        else:
+            build = build_pyramid_population if pyramid else build_population
+            self.population = build(self.organisation, scenario, self.rng)
         self.next_id = int(self.population.id.max()) + 1 if len(self.population) else 0
+        if self.start is not None:
+            self.next_id = max(self.next_id, self.start.next_id)
+        self.recording = True
         self.datacollector = mesa.DataCollector(model_reporters=dict(reporters))
         self.running = True
 
@@ -99,15 +126,12 @@ class CadreModel(mesa.Model):
     # ------------------------------------------------------------------ the year
 
     def step(self) -> None:
-        """One assessment year (MODEL.md section 2, steps 1-11)."""
+        """One assessment year (docs/model.md section 3, steps 1-11)."""
         self.year += 1
-        if self.is_pyramid:
-            self._pyramid_step()
-            return
         s, org, rng, year = self.scenario, self.organisation, self.rng, self.year
         policy = s.policy
 
-        pop = grow_older(self.population, org, s)
+        pop = grow_older(self.population, org, s, rng)
         difficulty = org.unit_difficulty[pop.unit]  # of each cadre's unit, for phases 1-3
         pop = replace(pop, effort=choose_effort(pop, org, s, self.flagged_units, rng,
                                                 difficulty=difficulty))                  # 1
@@ -116,10 +140,13 @@ class CadreModel(mesa.Model):
         errors = draw_errors(pop, org, s.behaviour, rng, difficulty=difficulty)          # 3
         review = review_errors(errors, policy.tolerance, policy.discipline, rng)         # 4
         pop, discipline_moves = apply_discipline(pop, review, policy.discipline, year)
-        assessment = assess(pop, performance, org, policy, s.population.young_age_max, rng)  # 5
+        assessment = assess(pop, performance, org, policy, rng)                          # 5
         pop = with_assessment(pop, assessment)
+        listing = update_reserve(pop, performance, assessment.score, review.punished, org,
+                                 policy.reserve, rng)
+        pop = listing.population
         rewards = reward_and_sanction(pop, assessment.score, assessment.percentile, org,
-                                      policy)                                            # 6
+                                      policy, rng)                                       # 6
         pop = rewards.population
         departures = choose_exits(pop, org, s, review, year, rng)                        # 7
         exit_moves = departure_moves(pop, departures)
@@ -127,17 +154,27 @@ class CadreModel(mesa.Model):
         candidates = pop
         allocation = allocate(pop, org, s, year, rng)                                    # 8
         pop, promotion_moves = apply_allocation(pop, allocation, org, s, rng)
+        pop = leave_on_promotion(pop, allocation.row[allocation.is_post])
         pop, rotation_moves = rotate(pop, org, s, allocation.promoted(len(pop)), rng)
+        pop, dispatch_moves = dispatch(pop, org, s, rng)
         vacant_after = vacant_posts(pop, org)
-        recruits, recruit_moves = recruit(pop, org, s, year, self.next_id, rng)         # 9
+        staff_slots = open_staff_slots(s, int(np.isin(pop.id, self.staff_hire_ids).sum()))
+        hires, hire_moves = hire_frontline_staff(pop, org, s, year, self.next_id,       # 9
+                                                 staff_slots, rng)
+        pop = pop.concat(hires)
+        recruits, recruit_moves = recruit(pop, org, s, year, self.next_id + len(hires), rng)
         pop = pop.concat(recruits)
         lessons = year_lessons(candidates, allocation, errors, review, rewards.bonus,    # 10
                                assessment.percentile, org)
         pop = learn(pop, org, lessons, s, year)
 
         self.population = pop
-        self.next_id += len(recruits)
+        self.next_id += len(hires) + len(recruits)
+        self.staff_hire_ids = np.concatenate([self.staff_hire_ids, hires.id])
+        self.listing = listing
         self.flagged_units = rewards.flagged_units
+        if not self.recording:  # a spin-up year: state only
+            return
         self.record = YearRecord(
             year=year, worked=worked, performance=performance, errors=errors, review=review,
             assessment=assessment, bonus=rewards.bonus, bonus_cost=rewards.bonus_cost,
@@ -147,19 +184,9 @@ class CadreModel(mesa.Model):
         )
         self.events.add_errors(year, error_batch(worked, errors, review))
         self.events.add_moves(year, discipline_moves, *rewards.moves, exit_moves,
-                              promotion_moves, rotation_moves, recruit_moves)
+                              promotion_moves, rotation_moves, dispatch_moves, hire_moves,
+                              recruit_moves)
         self.datacollector.collect(self)                                                 # 11
-
-    def _pyramid_step(self) -> None:
-        from sim.pyramid import pyramid_year
-
-        before = self.population
-        self.population, events = pyramid_year(
-            before, self.organisation, self.scenario, self.rng, self.year
-        )
-        self.pyramid_events.append(events)
-        self.events.add_moves(self.year, pyramid_moves(events, before, self.population))
-        self.datacollector.collect(self)
 
     def run(self, years: int | None = None) -> pd.DataFrame:
         """Step ``years`` times (default ``scenario.years``) while ``running``; return
@@ -190,23 +217,38 @@ class CadreModel(mesa.Model):
         return errors_frame(self.events, self.organisation)
 
 
-def pyramid_moves(events, before: Population, after: Population) -> MoveBatch:
-    """A pyramid year's ``PyramidEvents`` as event-log rows (one unit; rank and post
-    after the move, -1 for leavers; ``from_unit`` none for recruits)."""
-    ids, reasons = events.moves()
-    order = np.argsort(after.id)
-    at = np.minimum(np.searchsorted(after.id[order], ids), max(len(after) - 1, 0))
-    found = (after.id[order][at] == ids) if len(after) else np.zeros(len(ids), bool)
-    row = order[at]
-    leaving = np.isin(reasons, [MoveReason.RETIREMENT, MoveReason.DISMISSAL]) | ~found
-    arriving = reasons == MoveReason.RECRUITMENT
-    unit = np.where(found, after.unit[row] if len(after) else 0, 0)
-    return move_batch(
-        reasons, ids,
-        np.where(arriving, NO_UNIT, 0), np.where(leaving, NO_UNIT, unit),
-        np.where(leaving, -1, after.rank[row] if len(after) else -1),
-        np.where(leaving, -1, after.post[row] if len(after) else -1),
+def start_from_history(
+    scenario: Scenario, *, rng: int | np.random.SeedSequence
+) -> Start:
+    """The stationary state of the scenario's world under its history policy
+    (``scenario.history``; ``sim.spinup``), drawn from the spin-up's own child of ``rng``.
+
+    Runs the world under the old rules for at least ``history.years_min`` years and
+    until ``spinup.converged`` (at most ``years_max``); the result is cached per
+    (world, history, seed).
+    """
+    seed = spinup_seed(rng)
+    key = cache_key(scenario, seed)
+    start = cached(key)
+    if start is not None:
+        return start
+    history = scenario.history
+    past = CadreModel(history_scenario(scenario), rng=seed)
+    past.recording = False
+    trace: dict[str, list[float]] = {name: [] for name in WATCHED}
+    done = False
+    while past.year < history.years_max and not done:
+        past.step()
+        for name in WATCHED:
+            trace[name].append(float(getattr(past.population, name).mean()))
+        done = converged(trace, history, scenario.population.ability_sd)
+    start = Start(
+        population=shift_years(past.population, past.year),
+        flagged_units=past.flagged_units, next_id=past.next_id, years=past.year,
+        converged=done, trace={name: np.array(v) for name, v in trace.items()},
     )
+    remember(key, start)
+    return start.copy()
 
 
 def subsidy_cost(population: Population, organisation: Organisation, scenario: Scenario) -> float:

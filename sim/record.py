@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.allocation import Allocation
-from sim.assessment import Assessment
-from sim.behaviour import Errors
-from sim.exits import Departures
-from sim.sanctions import Review
+from sim.phases.allocation import Allocation
+from sim.phases.assessment import Assessment
+from sim.phases.behaviour import Errors
+from sim.phases.exits import Departures
+from sim.phases.sanctions import Review
 from sim.state import Population
 
 

@@ -52,6 +52,9 @@ class MoveReason(IntEnum):
     VOLUNTARY_EXIT = 7
     DISMISSAL = 8
     RECRUITMENT = 9
+    PERFORMANCE_TRANSFER = 10  # 能下 by 交流: moved to another unit without the post
+    DISPATCH = 11  # 派往: one-way from an organ to the frontline
+    STAFF_HIRE = 12  # 核增编制 filled by hiring long-serving frontline staff (骨干人员)
 
 
 @dataclass

@@ -5,8 +5,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+import optimize
 from scenarios.schema import Mobility, PromotionRule, Scenario
-from sim.allocation import (
+from sim.generate import build_organisation, build_population, rank_caps
+from sim.phases.allocation import (
     allocate,
     apply_allocation,
     headcount,
@@ -16,7 +18,6 @@ from sim.allocation import (
     rotate,
     vacant_posts,
 )
-from sim.generate import build_organisation, build_population, rank_caps
 from sim.state import MoveReason
 
 
@@ -149,7 +150,7 @@ def test_transfer_of_ability_on_post_promotion(transfer, low, high):
         behaviour=Scenario().behaviour.model_copy(update=dict(transfer=transfer))))
     org, pop = world(s)
     n = len(pop)
-    from sim.allocation import Allocation
+    from sim.phases.allocation import Allocation
 
     rows = np.arange(n)
     fake = Allocation(row=rows, is_post=np.ones(n, bool), post=pop.post.clip(0), new_rank=pop.rank,
@@ -170,3 +171,112 @@ def test_rotation_swaps_same_rank_pairs_between_systems():
     moved = new.unit != pop.unit
     assert np.all(pop.post[moved] == -1)
     assert np.all(org.unit_frontline[new.unit[moved]] != org.unit_frontline[pop.unit[moved]])
+
+
+# ----------------------------------------------------------------------------- vacancy chains
+
+
+def ladder(rule: PromotionRule, competence: list[float]):
+    """A pyramid of 3 + 2 + 1 positions (bottom first) with the given competences, in the
+    order staff, level-1 holders, top; scored on competence (merit = competence)."""
+    from experiments.simulation.peter import Hypothesis, paper_scenario
+    from sim.pyramid import build_pyramid_organisation, build_pyramid_population
+
+    s = paper_scenario(rule, Hypothesis.COMMON_SENSE).with_values(
+        {"organisation.pyramid_levels": [3, 2, 1],
+         "organisation.pyramid_responsibility": [0.2, 0.6, 1.0]})
+    org = build_pyramid_organisation(s)
+    pop = build_pyramid_population(org, s, np.random.default_rng(0))
+    c = np.asarray(competence, float)
+    return s, org, replace(pop, ability=c, merit=c.copy())
+
+
+@pytest.mark.parametrize(("rule", "up_to_top", "up_to_one"), [
+    (PromotionRule.BEST, 4, 1),   # the best level-1 holder (row 4: 8.0) and the best staff (row 1)
+    (PromotionRule.WORST, 3, 2),  # the worst level-1 holder (row 3: 5.0) and the worst staff
+])
+def test_a_vacancy_at_the_top_runs_down_the_chain(rule, up_to_top, up_to_one):
+    s, org, pop = ladder(rule, [6.0, 9.0, 4.5, 5.0, 8.0, 7.0])
+    pop = pop.take(np.arange(5))  # the top retires: posts 0, 1 (level 1), 2 (top)
+    allocation = allocate(pop, org, s, year=1, rng=np.random.default_rng(0))
+    assert allocation.row.tolist() == [up_to_top, up_to_one]
+    assert allocation.post.tolist() == [2, pop.post[up_to_top]]  # the chain: its post goes down
+    assert allocation.new_rank.tolist() == [2, 1]
+    assert allocation.statuses == (optimize.SolveStatus.OPTIMAL,)  # one solve for the year
+    new, moves = apply_allocation(pop, allocation, org, s, np.random.default_rng(0))
+    assert sorted(new.post[new.post >= 0].tolist()) == [0, 1, 2]  # every post held, once
+    assert np.all(new.years_in_grade[allocation.row] == 0)
+    assert set(moves.reason) == {MoveReason.POST_PROMOTION}
+    assert abs(new.ability[up_to_top] - pop.ability[up_to_top]) <= 1.0  # common sense: +- 1
+
+
+def test_one_solve_and_level_by_level_promote_the_same_cadres():
+    from experiments.simulation.peter import Hypothesis, paper_scenario
+    from sim.model import CadreModel
+    from sim.phases.allocation import chain_by_level, chain_in_one_solve
+
+    s = paper_scenario(PromotionRule.BEST, Hypothesis.PETER)
+    model = CadreModel(s, rng=11)
+    compared = 0
+    for _ in range(25):
+        model.step()
+        pop = model.record.candidates
+        score = np.exp(pop.merit / 2)
+        one = chain_in_one_solve(pop, model.organisation, s, score, model.year)
+        by_level = chain_by_level(pop, model.organisation, s, score, model.year)
+        assert one is not None
+        assert sorted(one.row.tolist()) == sorted(by_level.row.tolist())
+        level = model.organisation.post_level
+        for a in (one, by_level):  # each move one level up
+            held = np.where(pop.post[a.row] >= 0, level[np.maximum(pop.post[a.row], 0)], 0)
+            assert np.all(level[a.post] == held + 1)
+        compared += len(one.row)
+    assert compared > 20
+
+
+def test_a_short_level_falls_back_to_level_by_level():
+    """A blocked candidate cannot move: the one-solve count is off, the chain still runs."""
+    s, org, pop = ladder(PromotionRule.BEST, [6.0, 9.0, 4.5, 5.0, 8.0, 7.0])
+    pop = pop.take(np.arange(5))
+    blocked = replace(pop, block_until=np.where(np.arange(5) < 3, 5.0, -np.inf))  # all staff
+    allocation = allocate(blocked, org, s, year=1, rng=np.random.default_rng(0))
+    assert allocation.row.tolist() == [4]  # the top is filled; nobody can take post 1
+    assert len(allocation.statuses) == 2  # level by level: one solve per level
+
+
+@pytest.mark.parametrize(("p", "same_as"), [(1.0, PromotionRule.BEST), (0.0, PromotionRule.WORST)])
+def test_alternate_at_the_extremes_is_best_or_worst(p, same_as):
+    s, org, pop = ladder(PromotionRule.ALTERNATE, [6.0, 9.0, 4.5, 5.0, 8.0, 7.0])
+    s = s.with_values({"policy.promotion.alternate_p": p})
+    pop = pop.take(np.arange(5))
+    alternate = allocate(pop, org, s, year=1, rng=np.random.default_rng(0))
+    s_rule, _, _ = ladder(same_as, [6.0, 9.0, 4.5, 5.0, 8.0, 7.0])
+    pure = allocate(pop, org, s_rule, year=1, rng=np.random.default_rng(0))
+    assert alternate.row.tolist() == pure.row.tolist()
+
+
+def test_alternate_takes_the_best_for_some_posts_and_the_worst_for_the_others():
+    """Pluchino et al.'s mixed strategy: a coin per post; the promoted are the top b and the
+    bottom k - b of the level below."""
+    from experiments.simulation.peter import Hypothesis, paper_scenario
+    from sim.model import CadreModel
+
+    s = paper_scenario(PromotionRule.ALTERNATE, Hypothesis.COMMON_SENSE)
+    model = CadreModel(s, rng=4)
+    org = model.organisation
+    mixed = 0
+    for _ in range(30):
+        model.step()
+        cand, alloc = model.record.candidates, model.record.allocation
+        held = np.where(cand.post >= 0, org.post_level[np.maximum(cand.post, 0)], 0)
+        for level in range(1, int(org.post_level.max()) + 1):
+            rows = alloc.row[org.post_level[alloc.post] == level]
+            pool = np.flatnonzero(held == level - 1)
+            ranked = pool[np.argsort(-cand.ability[pool], kind="stable")]
+            k = len(rows)
+            tops = [b for b in range(k + 1)
+                    if set(cand.ability[rows]) == set(cand.ability[ranked[:b]])
+                    | set(cand.ability[ranked[len(ranked) - (k - b):]])]
+            assert tops, (level, k)
+            mixed += k >= 2 and 0 < tops[0] < k
+    assert mixed > 0

@@ -4,10 +4,19 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from scenarios.schema import Scenario
-from sim.behaviour import choose_effort, draw_errors, error_probability, optimal_effort, perform
 from sim.generate import build_organisation, build_population
+from sim.phases.behaviour import (
+    choose_effort,
+    draw_errors,
+    error_probability,
+    ideal_effort,
+    optimal_effort,
+    perform,
+    truncated_normal_mean,
+)
 from tests.scenario_fixtures import county, with_policy
 
 
@@ -22,7 +31,7 @@ def world(s: Scenario, seed: int = 0):
 
 
 def utility(e, pop, org, s, flagged):
-    """Expected utility written out term by term (MODEL.md section 2, step 1)."""
+    """Expected utility written out term by term (docs/model.md section 3, step 1)."""
     b, p = s.behaviour, s.policy
     h = np.ones(len(pop))
     d = org.unit_difficulty[pop.unit]
@@ -33,9 +42,22 @@ def utility(e, pop, org, s, flagged):
     return gain - b.effort_cost * e**2 / 2 - risk
 
 
-def test_optimal_effort_maximises_the_utility():
-    s = with_policy(small_scenario(), bonus=dict(top_share=0.1, amount=2.0),
-                    unit_pressure=dict(bottom_units=1, pressure=0.3))
+def logit_mean(pop, org, s, flagged, tau):
+    """Mean of the density exp(U(e) / tau) on [0, 1], by quadrature on a fine grid."""
+    grid = np.linspace(0, 1, 20001)
+    values = np.stack([utility(e, pop, org, s, flagged) for e in grid])
+    weights = np.exp((values - values.max(axis=0)) / tau)
+    return (grid[:, None] * weights).sum(axis=0) / weights.sum(axis=0)
+
+
+def pressured() -> Scenario:
+    return with_policy(small_scenario(), bonus=dict(top_share=0.1, amount=2.0),
+                       unit_pressure=dict(bottom_units=1, pressure=0.3))
+
+
+def test_without_choice_noise_effort_maximises_the_utility():
+    s = pressured()
+    s = s.model_copy(update=dict(behaviour=s.behaviour.model_copy(update=dict(choice_noise=0.0))))
     org, pop = world(s)
     flagged = np.zeros(org.n_units, bool)
     flagged[3] = True
@@ -44,6 +66,51 @@ def test_optimal_effort_maximises_the_utility():
     values = np.stack([utility(e, pop, org, s, flagged) for e in grid])
     np.testing.assert_allclose(best, grid[values.argmax(axis=0)], atol=1e-3)
     assert 0 < best.mean() < 1
+
+
+@pytest.mark.parametrize("tau", [0.01, 0.04, 0.2])
+def test_effort_is_the_mean_of_the_logit_choice(tau):
+    """e* = E[e] under the density exp(U(e) / tau) on [0, 1] (quantal response)."""
+    s = pressured()
+    s = s.model_copy(update=dict(behaviour=s.behaviour.model_copy(update=dict(choice_noise=tau))))
+    org, pop = world(s)
+    flagged = np.zeros(org.n_units, bool)
+    flagged[3] = True
+    # spread the cadres over the whole range of incentives, both bounds included
+    pop = replace(pop, motivation=np.linspace(-1.5, 2.5, len(pop)))
+    effort = optimal_effort(pop, org, s, flagged)
+    np.testing.assert_allclose(effort, logit_mean(pop, org, s, flagged, tau), atol=2e-4)
+    assert np.all((effort > 0) & (effort < 1))
+
+
+def test_effort_response_is_smooth_increasing_and_never_at_a_bound():
+    mu = np.linspace(-60, 60, 2001)
+    for sigma in (0.05, 0.2, 1.0):
+        mean = truncated_normal_mean(mu, sigma)
+        assert np.all((mean > 0) & (mean < 1))
+        assert np.all(np.diff(mean) > 0)
+        inner = (mu > -3) & (mu < 4)
+        expected = stats.truncnorm.mean((0 - mu[inner]) / sigma, (1 - mu[inner]) / sigma,
+                                        loc=mu[inner], scale=sigma)
+        np.testing.assert_allclose(mean[inner], expected, rtol=1e-9, atol=1e-12)
+    # far in the tails the mean approaches the bound as sigma^2 / distance
+    np.testing.assert_allclose(truncated_normal_mean(np.array([-50.0]), 0.2), 0.04 / 50,
+                               rtol=1e-3)
+    np.testing.assert_allclose(1 - truncated_normal_mean(np.array([51.0]), 0.2), 0.04 / 50,
+                               rtol=1e-3)
+
+
+def test_stronger_incentives_keep_raising_effort_near_the_top():
+    """No ceiling: where the clipped optimum is 1 for everyone, more promotion value still
+    raises effort (packages of different strength stay distinguishable)."""
+    s = small_scenario(promotion_value=2.0)
+    org, pop = world(s)
+    pop = replace(pop, belief_merit=np.ones(len(pop)), belief_tolerance=np.ones(len(pop)))
+    flagged = np.zeros(org.n_units, bool)
+    strong = s.model_copy(update=dict(behaviour=s.behaviour.model_copy(
+        update=dict(promotion_value=3.0))))
+    assert np.all(ideal_effort(pop, org, s, flagged) > 1)
+    assert np.all(optimal_effort(pop, org, strong, flagged) > optimal_effort(pop, org, s, flagged))
 
 
 def test_tolerance_belief_raises_effort_and_difficulty_lowers_it():

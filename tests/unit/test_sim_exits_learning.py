@@ -5,18 +5,18 @@ from dataclasses import replace
 import numpy as np
 
 from scenarios.schema import Scenario
-from sim.behaviour import Errors
-from sim.exits import choose_exits, exit_probability, grow_older
 from sim.generate import build_organisation, build_population
-from sim.learning import (
+from sim.phases.behaviour import Errors
+from sim.phases.exits import choose_exits, exit_probability, grow_older
+from sim.phases.learning import (
     Lessons,
     learn,
     observed_bonus_link,
     observed_merit_link,
     observed_tolerance,
 )
-from sim.recruitment import recruit
-from sim.sanctions import Review
+from sim.phases.recruitment import recruit
+from sim.phases.sanctions import Review
 from sim.state import ErrorOutcome, MoveReason
 from tests.scenario_fixtures import with_policy
 
@@ -33,6 +33,8 @@ def no_review(n: int) -> Review:
 
 def test_grow_older_adds_a_year_and_frontline_experience():
     s, org, pop = world()
+    s = s.model_copy(update=dict(behaviour=s.behaviour.model_copy(
+        update=dict(ability_depreciation=0.0))))
     pop = replace(pop, frontline_years=np.zeros(len(pop)))
     old = grow_older(pop, org, s)
     np.testing.assert_allclose(old.age, pop.age + 1)
@@ -40,6 +42,25 @@ def test_grow_older_adds_a_year_and_frontline_experience():
     frontline = org.unit_frontline[pop.unit]
     np.testing.assert_allclose(old.ability - pop.ability,
                                np.where(frontline, s.behaviour.experience_gain, 0.0))
+
+
+def test_ability_reverts_to_the_recruits_mean_and_keeps_its_spread():
+    """a' = (1 - delta) a + sqrt(1 - (1 - delta)^2) sd eps (+ experience): what selection
+    added fades at rate delta, the cross-sectional spread stays ability_sd."""
+    s, org, pop = world()
+    s = s.model_copy(update=dict(behaviour=s.behaviour.model_copy(
+        update=dict(ability_depreciation=0.1, experience_gain=0.0))))
+    big = pop.take(np.tile(np.arange(len(pop)), 40))
+    selected = replace(big, ability=np.random.default_rng(1).normal(1.0, 1.0, len(big)))
+    rng = np.random.default_rng(2)
+    older = grow_older(selected, org, s, rng)
+    assert abs(older.ability.mean() - 0.9) < 0.01
+    assert abs(older.ability.std() - 1.0) < 0.01
+    slope = np.polyfit(selected.ability, older.ability, 1)[0]
+    assert abs(slope - 0.9) < 0.01
+    for _ in range(59):
+        older = grow_older(older, org, s, rng)
+    assert abs(older.ability.mean()) < 0.02  # 0.9^60 of the selection is left
 
 
 def test_retirement_and_dismissal():

@@ -1,4 +1,4 @@
-"""Reporters (MODEL.md section 5) recomputed from the year's record."""
+"""Reporters (docs/model.md section 7.13) recomputed from the year's record."""
 
 import numpy as np
 import pytest

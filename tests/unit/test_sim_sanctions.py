@@ -5,16 +5,18 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from scenarios.schema import Discipline, Policy, Scenario, Tolerance
-from sim.assessment import assess
-from sim.behaviour import Errors
+from scenarios.schema import Demotion, Discipline, Policy, Scenario, Tolerance
 from sim.generate import build_organisation, build_population
-from sim.sanctions import (
+from sim.phases.assessment import assess
+from sim.phases.behaviour import Errors
+from sim.phases.sanctions import (
+    adjust_ineffective,
     apply_discipline,
     award_bonuses,
     demote_and_recall,
     flag_units,
     review_errors,
+    top_in_units,
 )
 from sim.state import ErrorOutcome, MoveReason, Severity
 
@@ -68,7 +70,7 @@ def test_discipline_blocks_demotes_and_stigmatises():
     severity = np.full(len(pop), -1)
     severity[holder] = Severity.DEMOTION
     severity[holder + 1] = Severity.WARNING
-    from sim.sanctions import Review
+    from sim.phases.sanctions import Review
 
     review = Review(outcome=np.where(severity >= 0, ErrorOutcome.PUNISHED_HONEST, -1),
                     classified_honest=np.zeros(len(pop), bool), severity=severity,
@@ -91,7 +93,7 @@ def test_discipline_blocks_demotes_and_stigmatises():
 def test_assessment_grades_within_units():
     s, org, pop = scenario_world()
     perf = np.random.default_rng(0).normal(size=len(pop))
-    a = assess(pop, perf, org, s.policy, 35, np.random.default_rng(1))
+    a = assess(pop, perf, org, s.policy, np.random.default_rng(1))
     for u in range(org.n_units):
         in_unit = pop.unit == u
         share = a.excellent[in_unit].mean()
@@ -105,19 +107,79 @@ def test_frontline_observation_is_less_noisy():
     policy = s.policy.model_copy(update=dict(
         assessment=s.policy.assessment.model_copy(update=dict(frontline_noise_factor=0.2))))
     perf = np.zeros(len(pop))
-    a = assess(pop, perf, org, policy, 35, np.random.default_rng(0))
+    a = assess(pop, perf, org, policy, np.random.default_rng(0))
     frontline = org.unit_frontline[pop.unit]
     assert a.score[frontline].std() < 0.4 * a.score[~frontline].std()
 
 
 def test_bonuses_go_to_the_top_share_of_each_unit():
-    policy = Policy().model_copy(update=dict(bonus=Policy().bonus.model_copy(
-        update=dict(top_share=0.2, amount=1.5))))
-    pct = np.array([0.1, 0.5, 0.85, 0.95])
-    recipients, cost = award_bonuses(pct, policy)
-    assert recipients.tolist() == [False, False, True, True] and cost == 3.0
-    none, zero = award_bonuses(pct, Policy())
+    s, org, pop = scenario_world()
+    policy = s.policy.model_copy(update=dict(bonus=s.policy.bonus.model_copy(
+        update=dict(top_share=0.1, amount=1.5))))
+    rng = np.random.default_rng(0)
+    pct = assess(pop, np.zeros(len(pop)), org, policy, rng).percentile
+    recipients, cost = award_bonuses(pop, pct, org, policy, rng)
+    assert cost == 1.5 * recipients.sum()
+    size = np.bincount(pop.unit, minlength=org.n_units)
+    given = np.bincount(pop.unit[recipients], minlength=org.n_units)
+    # floor or ceiling of 10% of each unit, and always its best-assessed cadres
+    assert np.all((given == np.floor(0.1 * size)) | (given == np.ceil(0.1 * size)))
+    for u in np.flatnonzero(given):
+        in_unit = pop.unit == u
+        assert pct[in_unit & recipients].min() > pct[in_unit & ~recipients].max()
+    none, zero = award_bonuses(pop, pct, org, Policy(), rng)
     assert not none.any() and zero == 0.0
+
+
+def test_bonus_share_is_met_in_expectation_in_small_units():
+    """A six-person unit at a 3% share: a bonus in 18% of years, none by a percentile cut."""
+    unit = np.zeros(6, np.int64)
+    pct = (np.arange(6) + 0.5) / 6
+    rng = np.random.default_rng(1)
+    counts = [top_in_units(unit, pct, 0.03, 1, rng).sum() for _ in range(4000)]
+    assert np.mean(counts) == pytest.approx(0.18, abs=0.02)
+
+
+def test_comparable_ranking_adjusts_the_bottom_share_of_post_holders():
+    s, org, pop = scenario_world()
+    holders = np.flatnonzero(pop.post >= 0)
+    score = np.random.default_rng(2).normal(size=len(pop))
+    demotion = Demotion(bottom_share=0.25, consecutive_years=1, ranking="comparable",
+                        transfer_share=0.5)
+    result = adjust_ineffective(pop, score, org, demotion, np.random.default_rng(3))
+    new = result.population
+    adjusted = np.r_[result.removals.cadre_id, result.transfers.cadre_id]
+    assert 0.15 * len(holders) <= len(adjusted) <= 0.35 * len(holders)
+    assert len(result.transfers) > 0 and len(result.removals) > 0
+    rows = np.flatnonzero(np.isin(pop.id, adjusted))
+    assert np.all(pop.post[rows] >= 0) and np.all(new.post[rows] == -1)
+    # the adjusted are the lowest of their group (unit kind, post level)
+    level = org.post_level[pop.post[holders]]
+    group = org.unit_kind[pop.unit[holders]] * 10 + level
+    for g in np.unique(group):
+        members = holders[group == g]
+        out = np.isin(pop.id[members], adjusted)
+        if out.any() and (~out).any():
+            assert score[members[out]].max() < score[members[~out]].min()
+    # transfers move to another unit by swapping with a cadre of the same rank: headcounts hold
+    moved = np.flatnonzero(np.isin(pop.id, result.transfers.cadre_id))
+    assert np.all(new.unit[moved] != pop.unit[moved])
+    assert np.array_equal(np.bincount(new.unit, minlength=org.n_units),
+                          np.bincount(pop.unit, minlength=org.n_units))
+    partners = np.flatnonzero(np.isin(pop.id, result.partners.cadre_id))
+    assert len(partners) == len(moved)
+    assert sorted(pop.rank[partners]) == sorted(pop.rank[moved])
+    assert np.all(pop.post[partners] == -1)
+    # the within-unit rule stays off under comparable ranking
+    policy = s.policy.model_copy(update=dict(demotion=demotion))
+    _, within, _ = demote_and_recall(replace(pop, low_years=np.full(len(pop), 5)),
+                                     np.full(len(pop), 0.01), policy)
+    assert len(within) == 0
+
+
+def test_comparable_ranking_needs_one_year():
+    with pytest.raises(ValueError, match="consecutive_years must be 1"):
+        Demotion(bottom_share=0.1, consecutive_years=2, ranking="comparable")
 
 
 def test_yellow_cards_go_to_the_lowest_frontline_units():

@@ -22,6 +22,13 @@ Two rules of the establishment shape the problems:
   outflow cap then counts moves out of a system, which cannot happen, so
   ``max_outflow_per_unit`` has no effect under ``within_system``);
   ``within_unit`` solves one problem with the optimiser's own within-unit rule.
+
+With ``promotion.vacancy_chain`` (a ladder such as the Peter-principle pyramid of
+Pluchino, Rapisarda and Garofalo, Physica A 389 (2010) 467-472) the year's
+vacancies are instead filled top-down, one solve per post level: the vacant
+posts of level L go to holders of level L - 1 (cadres without a post for level
+1), and the posts they leave are vacancies of level L - 1 in the same year
+(``allocate_chain``).
 """
 
 from __future__ import annotations
@@ -31,13 +38,18 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 import optimize
-from optimize import AllocationProblem, Candidates, MoveKind, Posts, RankPools, Rules
+from optimize import AllocationProblem, Candidates, Fit, MoveKind, Posts, RankPools, Rules
 from optimize.rules import Eligibility, Limits, Targets, Weights
 from scenarios.schema import Mobility, PromotionRule, Scenario
 from sim.arrays import position_in_group, stochastic_round
 from sim.events import MoveBatch, move_batch, no_moves
 from sim.generate import rank_caps
+from sim.phases.ability import promoted_ability
+from sim.phases.reserve import barred_from_posts
 from sim.state import MoveReason, Organisation, Population, UnitKind
+
+# A held post level above any post (levels are at most 20): no post is open to the cadre.
+BARRED_LEVEL = 99
 
 # Scores enter the objective as exp(z): the frontline weight phi then acts as a
 # shift of ln(phi) standard deviations, and every move keeps a positive value.
@@ -204,10 +216,19 @@ def _solve(
     unit_names: tuple[str, ...],
     headroom: np.ndarray | None,
     rules: Rules,
+    post_barred: np.ndarray | None = None,
+    worst_posts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, optimize.SolveStatus | None]:
     """Build one problem over ``candidate_rows`` and ``post_index``, solve, map back.
 
+    ``worst_posts`` is ``(len(post_index),) bool``: posts that go to the lowest
+    scores (the fit ``1 / score^2`` of every candidate for them turns the objective
+    term ``fit * score`` into ``1 / score``; the ``alternate`` rule of a ladder).
+
     ``unit_code`` is ``(n_units,)``: the optimiser's unit code of each real unit.
+    ``post_barred`` is ``(n,) bool``: cadres who may take rank slots but no post
+    (outside the reserve list, ``sim.phases.reserve``); they enter the problem as holding
+    a post above every level, which the optimiser's eligibility reads as "no post".
     Returns the moved rows, post flags, posts (-1 for rank) and new ranks.
     """
     empty = np.zeros(0, np.int64)
@@ -216,6 +237,8 @@ def _solve(
         return empty, empty.astype(bool), empty, empty, None
     pop = population.take(candidate_rows)
     held_level = np.where(pop.post >= 0, organisation.post_level[np.maximum(pop.post, 0)], 0)
+    if post_barred is not None:
+        held_level = np.where(post_barred[candidate_rows], BARRED_LEVEL, held_level)
     candidates = Candidates(
         id=pop.id.astype(str),
         unit=unit_code[pop.unit],
@@ -243,7 +266,13 @@ def _solve(
         pools = RankPools(pool=pool_ids, rank=ranks, headroom=headroom[pool_ids, ranks])
     else:
         pools = RankPools(pool=empty, rank=empty, headroom=empty)
-    problem = AllocationProblem(candidates, posts, pools, rules, unit_names=unit_names,
+    fit = Fit()
+    if worst_posts is not None and worst_posts.any():
+        cand, post = np.meshgrid(np.arange(len(candidate_rows)), np.flatnonzero(worst_posts),
+                                 indexing="ij")
+        fit = Fit(candidate=cand.ravel(), post=post.ravel(),
+                  fit=score[candidate_rows][cand.ravel()] ** -2.0)
+    problem = AllocationProblem(candidates, posts, pools, rules, fit=fit, unit_names=unit_names,
                                 pool_names=organisation.pool_names)
     proposal = optimize.allocate(problem, explain=False)
     moves = proposal.moves
@@ -275,10 +304,14 @@ def allocate(
     the module docstring for the headcount and mobility rules.
     """
     promotion = scenario.policy.promotion
+    if promotion.vacancy_chain:
+        return allocate_chain(population, organisation, scenario, year, rng)
     n = len(population)
     score = promotion_score(population, scenario, year, rng)
     blocked = population.block_until > year
     vacant = vacant_posts(population, organisation)
+    barred = barred_from_posts(population, organisation, scenario, year,
+                               vacant)  # 后备干部库 first (sim.phases.reserve)
     headroom = rank_headroom(population, organisation) if promotion.rank_only else None
     all_rows = np.arange(n)
     real_units = np.arange(organisation.n_units)
@@ -287,7 +320,7 @@ def allocate(
         rules = allocation_rules(scenario, optimize.Mobility.WITHIN_UNIT)
         rows, is_post, post, new_rank, status = _solve(
             population, organisation, score, blocked, all_rows, np.flatnonzero(vacant),
-            real_units, organisation.unit_names, headroom, rules)
+            real_units, organisation.unit_names, headroom, rules, barred)
         return Allocation(rows, is_post, post, new_rank, score,
                           (status,) if status is not None else ())
 
@@ -298,17 +331,167 @@ def allocate(
         code = (organisation.unit_kind != UnitKind.ORGAN).astype(np.int64)
         names, mobility = ("organs", "frontline"), optimize.Mobility.WITHIN_UNIT
     first = _solve(population, organisation, score, blocked, all_rows, np.flatnonzero(is_open),
-                   code, names, headroom, allocation_rules(scenario, mobility))
+                   code, names, headroom, allocation_rules(scenario, mobility), barred)
     stayed = np.ones(n, bool)
     stayed[first[0]] = False
     internal = np.flatnonzero(vacant & ~is_open)
     second = _solve(population, organisation, score, blocked, np.flatnonzero(stayed), internal,
                     real_units, organisation.unit_names, None,
                     allocation_rules(scenario, optimize.Mobility.WITHIN_UNIT,
-                                     share_targets=False))
+                                     share_targets=False), barred)
     parts = list(zip(first[:4], second[:4], strict=True))
     statuses = tuple(s for s in (first[4], second[4]) if s is not None)
     return Allocation(*(np.concatenate(p) for p in parts), score=score, statuses=statuses)
+
+
+def held_level(population: Population, organisation: Organisation) -> np.ndarray:
+    """``(n,) int``: level of the post each cadre holds, 0 without a post."""
+    return np.where(population.post >= 0,
+                    organisation.post_level[np.maximum(population.post, 0)], 0)
+
+
+def allocate_chain(
+    population: Population,
+    organisation: Organisation,
+    scenario: Scenario,
+    year: int,
+    rng: np.random.Generator,
+) -> Allocation:
+    """Phase 8 in a ladder: vacancy chains filled top-down through ``optimize.allocate``.
+
+    From the highest post level L down to 1, the posts of level L vacant so far
+    (left by exits, or by holders promoted a level up this year) go to cadres
+    holding a level L - 1 post (for L = 1: cadres without a post) who have not
+    moved this year, ranked by the scenario's scores (``promotion_score``): the
+    optimum takes the highest-scoring eligible candidates (post weights are
+    uniform within a level), so ``best`` promotes the most competent, ``worst``
+    the least and ``random`` a uniformly random subset, each vacancy chain
+    running down to the bottom in the same year (Pluchino, Rapisarda and
+    Garofalo 2010, section 2). Under ``alternate`` each post draws its own coin
+    (Pluchino et al.'s mixed strategy): with probability ``alternate_p`` it goes to
+    the best, else to the worst (``worst_posts`` of ``_solve``). A chain move is one
+    rank up (``new_rank = rank + 1``), so in a ladder rank = level of the post
+    held. The bottom's vacancies are left to recruitment.
+
+    All levels are solved as one problem (``chain_in_one_solve``); when the rules
+    leave some level short of eligible candidates, level by level instead
+    (``chain_by_level``, one problem per level with vacancies).
+    """
+    promotion = scenario.policy.promotion
+    if promotion.rule is PromotionRule.ALTERNATE:
+        score = _merit_score(population, scenario)
+        coin = rng.random(organisation.n_posts)  # one per post: worst if >= alternate_p
+        worst = coin >= promotion.alternate_p
+    else:
+        score = promotion_score(population, scenario, year, rng)
+        worst = None
+    one = chain_in_one_solve(population, organisation, scenario, score, year, worst)
+    if one is not None:
+        return one
+    return chain_by_level(population, organisation, scenario, score, year, worst)
+
+
+def _merit_score(population: Population, scenario: Scenario) -> np.ndarray:
+    """``exp(z_merit - stigma * S)``: the ``best`` score (``promotion_score``)."""
+    z = _standardise(population.merit)
+    z = z - scenario.policy.discipline.stigma * population.stigma
+    return np.exp(np.clip(z, -Z_CLIP, Z_CLIP))
+
+
+def chain_in_one_solve(
+    population: Population,
+    organisation: Organisation,
+    scenario: Scenario,
+    score: np.ndarray,
+    year: int,
+    worst: np.ndarray | None = None,
+) -> Allocation | None:
+    """The year's vacancy chains as one allocation problem, or None if it cannot be.
+
+    With every candidate eligible, the number of promotions into level L is known
+    before solving: ``k_L = min(v_L + k_{L+1}, c_{L-1})`` (v_L vacant posts of the
+    level, c_{L-1} holders of the level below). Which posts the chain will free is
+    not known until the solve, so the problem offers, per level, its vacant posts
+    and stand-ins for the posts its own promotees will leave (other posts of the
+    same level, identical in a ladder); after the solve the moves into each level
+    take the vacant posts first, then the posts left by that level's promotees.
+    None (use ``chain_by_level``) if the optimum does not fill every ``k_L`` with a
+    candidate from the level just below (eligibility rules left a level short).
+    """
+    vacant = vacant_posts(population, organisation)
+    level = held_level(population, organisation)
+    post_level = organisation.post_level
+    top = int(post_level.max(initial=0))
+    holders = np.bincount(level, minlength=top + 1)
+    count = np.zeros(top + 2, np.int64)
+    offered = []
+    for lv in range(top, 0, -1):
+        free = np.flatnonzero(vacant & (post_level == lv))
+        count[lv] = min(len(free) + count[lv + 1], holders[lv - 1])
+        stand_ins = np.flatnonzero(~vacant & (post_level == lv))
+        offered.append(np.concatenate([free, stand_ins])[:count[lv]])
+    empty = np.zeros(0, np.int64)
+    if count.sum() == 0:
+        return Allocation(empty, empty.astype(bool), empty, empty, score, ())
+    rules = allocation_rules(scenario, optimize.Mobility.WITHIN_UNIT, share_targets=False)
+    offered = np.concatenate(offered)
+    rows, _, post, _, status = _solve(
+        population, organisation, score, population.block_until > year,
+        np.flatnonzero(level < top), offered, np.arange(organisation.n_units),
+        organisation.unit_names, None, rules,
+        worst_posts=None if worst is None else worst[offered])
+    into = post_level[post]
+    if np.any(into != level[rows] + 1) or np.any(np.bincount(into, minlength=top + 2) != count):
+        return None
+    parts = []
+    for lv in range(top, 0, -1):
+        movers = rows[into == lv]
+        promoted_out = parts[-1][0] if parts else empty
+        left = population.post[promoted_out]
+        free = np.concatenate([np.flatnonzero(vacant & (post_level == lv)), left[left >= 0]])
+        parts.append((movers, free[:len(movers)]))
+    moved = np.concatenate([m for m, _ in parts])
+    posts = np.concatenate([f for _, f in parts])
+    return Allocation(moved, np.ones(len(moved), bool), posts, population.rank[moved] + 1,
+                      score, (status,))
+
+
+def chain_by_level(
+    population: Population,
+    organisation: Organisation,
+    scenario: Scenario,
+    score: np.ndarray,
+    year: int,
+    worst: np.ndarray | None = None,
+) -> Allocation:
+    """The year's vacancy chains top-down, one allocation problem per level with vacancies."""
+    blocked = population.block_until > year
+    vacant = vacant_posts(population, organisation)
+    level = held_level(population, organisation)
+    moved = np.zeros(len(population), bool)
+    rules = allocation_rules(scenario, optimize.Mobility.WITHIN_UNIT, share_targets=False)
+    units = np.arange(organisation.n_units)
+    parts, statuses = [], []
+    for post_level in range(int(organisation.post_level.max(initial=0)), 0, -1):
+        posts = np.flatnonzero(vacant & (organisation.post_level == post_level))
+        candidates = np.flatnonzero((level == post_level - 1) & ~moved)
+        if len(posts) == 0 or len(candidates) == 0:
+            continue
+        rows, is_post, post, _, status = _solve(
+            population, organisation, score, blocked, candidates, posts, units,
+            organisation.unit_names, None, rules,
+            worst_posts=None if worst is None else worst[posts])
+        statuses.append(status)
+        parts.append((rows, is_post, post, population.rank[rows] + 1))
+        moved[rows] = True
+        vacant[post] = False
+        left = population.post[rows]
+        vacant[left[left >= 0]] = True
+    if not parts:
+        empty = np.zeros(0, np.int64)
+        return Allocation(empty, empty.astype(bool), empty, empty, score, ())
+    columns = [np.concatenate(c) for c in zip(*parts, strict=True)]
+    return Allocation(*columns, score=score, statuses=tuple(statuses))
 
 
 def apply_allocation(
@@ -320,32 +503,30 @@ def apply_allocation(
 ) -> tuple[Population, MoveBatch]:
     r"""Carry out the promotions.
 
-    A rank move raises the rank by one and restarts years in grade. A post move
-    gives the post (and its unit) and redraws role-specific ability with
-    correlation ``transfer`` to the old one (Pluchino, Rapisarda and Garofalo,
-    Physica A 389 (2010) 467-472: 1 = competence carries over, 0 = the Peter
-    hypothesis):
+    Every move sets the rank to the move's ``new_rank`` (a county post move keeps
+    the rank; a rank move or a ladder's chain move raises it by one) and a change
+    of rank restarts years in grade. A post move gives the post (and its unit) and
+    redraws role-specific ability with correlation ``transfer`` to the old one
+    (``sim.phases.ability.promoted_ability``; Pluchino, Rapisarda and Garofalo, Physica A
+    389 (2010) 467-472: 1 = competence carries over, 0 = the Peter hypothesis):
 
     .. math:: a' = t\,a + \sqrt{1 - t^2}\,\sigma_a\,N(0, 1)
 
     A rank slot (职级) changes pay and standing, not the job, so ability is kept.
     """
     rows, is_post = allocation.row, allocation.is_post
-    post_rows, rank_rows = rows[is_post], rows[~is_post]
+    post_rows = rows[is_post]
     unit, rank, post = population.unit.copy(), population.rank.copy(), population.post.copy()
     years_in_grade = population.years_in_grade.copy()
     years_in_post = population.years_in_post.copy()
     ability = population.ability.copy()
-    rank[rank_rows] = allocation.new_rank[~is_post]
-    years_in_grade[rank_rows] = 0.0
+    rank[rows] = allocation.new_rank
+    years_in_grade[rows[allocation.new_rank != population.rank[rows]]] = 0.0
     new_posts = allocation.post[is_post]
     post[post_rows] = new_posts
     unit[post_rows] = organisation.post_unit[new_posts]
     years_in_post[post_rows] = 0.0
-    t = scenario.behaviour.transfer
-    ability[post_rows] = t * ability[post_rows] + np.sqrt(1.0 - t**2) * (
-        scenario.population.ability_sd * rng.normal(0.0, 1.0, len(post_rows))
-    )
+    ability[post_rows] = promoted_ability(ability[post_rows], scenario, rng)
     new = replace(population, unit=unit, rank=rank, post=post, years_in_grade=years_in_grade,
                   years_in_post=years_in_post, ability=ability)
     reason = np.where(is_post, MoveReason.POST_PROMOTION, MoveReason.RANK_PROMOTION)

@@ -29,8 +29,8 @@ class Assessment:
     low_years : int
         Consecutive years in the bottom share (for 能下 and 召回).
     reserve : bool
-        In the reserve pool (储备库): young and graded excellent this year or
-        with merit in the top fifth of the unit.
+        On the reserve list (后备干部库) as it stood before this year's listing
+        (``sim.phases.reserve.update_reserve`` keeps it).
     """
 
     score: np.ndarray
@@ -60,13 +60,12 @@ def assess(
     performance: np.ndarray,
     organisation: Organisation,
     policy: Policy,
-    young_age_max: int,
     rng: np.random.Generator,
 ) -> Assessment:
     """Phase 5: observe performance, update the merit score, grade.
 
     ``score = performance + N(0, sigma_u)``; ``merit' = memory * merit + (1 - memory) *
-    score`` (MODEL.md section 2, step 5). The 优秀 grade goes to the top
+    score`` (docs/model.md section 3, step 5). The 优秀 grade goes to the top
     ``excellent_share`` of each unit. ``low_years`` counts consecutive years with a
     unit percentile below the wider of ``demotion.bottom_share`` and
     ``recall.bottom_share`` (0 when neither rule is in force).
@@ -77,8 +76,6 @@ def assess(
     performance : (n,) float
     organisation : Organisation
     policy : Policy
-    young_age_max : int
-        Age limit of young cadres (years).
     rng : numpy.random.Generator
     """
     a = policy.assessment
@@ -93,9 +90,8 @@ def assess(
     excellent = percentile > 1.0 - a.excellent_share
     low_share = max(policy.demotion.bottom_share, policy.recall.bottom_share)
     low_years = (population.low_years + 1) * (percentile < low_share)
-    merit_percentile = ranking.percentiles(merit)
-    reserve = (population.age <= young_age_max) & (excellent | (merit_percentile > 0.8))
-    return Assessment(score, merit, percentile, excellent, low_years, reserve)
+    # The reserve list is kept by ``sim.phases.reserve.update_reserve``, which runs next.
+    return Assessment(score, merit, percentile, excellent, low_years, population.reserve)
 
 
 def with_assessment(population: Population, assessment: Assessment) -> Population:

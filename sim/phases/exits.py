@@ -1,6 +1,6 @@
 """The passage of time and leaving: ageing, experience, retirement, voluntary exit, dismissal.
 
-``grow_older`` opens the year; ``choose_exits`` is phase 7 of MODEL.md section 2.
+``grow_older`` opens the year; ``choose_exits`` is phase 7 of docs/model.md section 3.
 """
 
 from __future__ import annotations
@@ -11,31 +11,51 @@ import numpy as np
 
 from scenarios.schema import Scenario
 from sim.events import NO_UNIT, MoveBatch, move_batch
-from sim.sanctions import Review
+from sim.phases.sanctions import Review
 from sim.state import MoveReason, Organisation, Population
 
 STAYS = -1
 
 
 def grow_older(
-    population: Population, organisation: Organisation, scenario: Scenario
+    population: Population,
+    organisation: Organisation,
+    scenario: Scenario,
+    rng: np.random.Generator | None = None,
 ) -> Population:
-    """A year passes: age, years in grade and in post, frontline experience.
+    r"""A year passes: age, years in grade and in post, frontline experience, ability drift.
 
-    Frontline service grows ability by ``experience_gain`` a year for the first
-    ``experience_years_max`` frontline years (交流任职 and 一线历练: "练就真本事",
-    seed 002); learning then saturates.
+    Ability is persistent but not permanent: with ``ability_depreciation`` delta > 0 it
+    reverts towards the recruits' mean 0 and takes a fresh shock that keeps its spread,
+
+    .. math::
+
+        a' = (1 - \delta)\,a + \sqrt{1 - (1 - \delta)^2}\;\sigma_a\,\varepsilon
+             + g\,F_u\,[y_f < Y],\qquad \varepsilon \sim N(0, 1)
+
+    (sigma_a ``population.ability_sd``): skills age and tasks change, so what
+    selection and training added fades over about 1 / delta years instead of
+    accumulating for a whole career (an assumption; docs/model.md, submodel "ability").
+    Frontline service adds ``experience_gain`` g a year for the first
+    ``experience_years_max`` Y frontline years (交流任职 and 一线历练: "练就真本事", seed
+    002); learning then saturates. ``rng`` is needed only when delta > 0.
     """
     b = scenario.behaviour
     frontline = organisation.unit_frontline[population.unit]
     learning = frontline & (population.frontline_years < b.experience_years_max)
+    ability = population.ability
+    if b.ability_depreciation > 0:
+        keep = 1.0 - b.ability_depreciation
+        shock = rng.standard_normal(len(population))
+        shock *= np.sqrt(1.0 - keep**2) * scenario.population.ability_sd
+        ability = keep * ability + shock
     return replace(
         population,
         age=population.age + 1.0,
         years_in_grade=population.years_in_grade + 1.0,
         years_in_post=np.where(population.post >= 0, population.years_in_post + 1.0, 0.0),
         frontline_years=population.frontline_years + frontline,
-        ability=population.ability + np.where(learning, b.experience_gain, 0.0),
+        ability=ability + np.where(learning, b.experience_gain, 0.0),
     )
 
 
@@ -113,14 +133,21 @@ def choose_exits(
     rng: np.random.Generator,
 ) -> Departures:
     """Phase 7: dismissal (grave self-serving errors), retirement at the retirement
-    age, then voluntary exit driven by morale (``exit_probability``)."""
+    age, dismissal for ability below ``population.dismissal_competence`` (if set:
+    Pluchino, Rapisarda and Garofalo 2010 dismiss members with competence below 4
+    before the year's promotions), then voluntary exit driven by morale
+    (``exit_probability``)."""
     retiring = population.age >= scenario.population.retirement_age
+    threshold = scenario.population.dismissal_competence
+    incompetent = (population.ability < threshold if threshold is not None
+                   else np.zeros(len(population), bool))
     quitting = rng.random(len(population)) < exit_probability(
         population, organisation, scenario, year
     )
     reason = np.select(
-        [review.dismissed, retiring, quitting],
-        [MoveReason.DISMISSAL, MoveReason.RETIREMENT, MoveReason.VOLUNTARY_EXIT],
+        [review.dismissed, retiring, incompetent, quitting],
+        [MoveReason.DISMISSAL, MoveReason.RETIREMENT, MoveReason.DISMISSAL,
+         MoveReason.VOLUNTARY_EXIT],
         STAYS,
     ).astype(np.int64)
     return Departures(reason)

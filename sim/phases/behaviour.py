@@ -1,6 +1,6 @@
 """What cadres do in a year: choose effort (担当), work, and make errors.
 
-Phases 1-3 of MODEL.md section 2. Each function reads the population and
+Phases 1-3 of docs/model.md section 3. Each function reads the population and
 returns new arrays; none changes its input.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
 from scenarios.schema import Behaviour, Scenario
 from sim.state import Organisation, Population
@@ -29,7 +30,7 @@ def promotion_horizon(population: Population, scenario: Scenario) -> np.ndarray:
     return np.clip(remaining / scenario.behaviour.promotion_horizon_years, 0.0, 1.0)
 
 
-def optimal_effort(
+def ideal_effort(
     population: Population,
     organisation: Organisation,
     scenario: Scenario,
@@ -37,17 +38,16 @@ def optimal_effort(
     *,
     difficulty: np.ndarray | None = None,
 ) -> np.ndarray:
-    r"""Effort that maximises each cadre's expected utility, ``(n,) float`` in [0, 1].
+    r"""Unconstrained maximiser of each cadre's expected utility, ``(n,) float`` (any sign).
 
-    Utility is linear in effort apart from a quadratic cost (MODEL.md section 2,
-    step 1), so the optimum is the clipped ratio of marginal value to cost:
+    Utility is linear in effort apart from a quadratic cost (docs/model.md, submodel
+    "effort"), ``U(e) = a e - c e^2 / 2``, so the maximiser is ``a / c`` with
 
     .. math::
 
-        e^* = \mathrm{clip}\Big(\big[\,m + V_p\,h\,b_m + V_b\,b_b + \pi\,F_u
-              - \rho\,S\,\varepsilon_1\,d_u\,(1 - b_t)\big] / c,\; 0,\; 1\Big)
+        a = m + V_p\,h\,b_m + V_b\,b_b + \pi\,F_u - \rho\,S\,\varepsilon_1\,d_u\,(1 - b_t)
 
-    with m public-service motivation, V_p ``promotion_value``, h the promotion
+    m public-service motivation, V_p ``promotion_value``, h the promotion
     horizon (``promotion_horizon``), b_m the perceived merit link, V_b the bonus
     value ``amount * utility_per_amount`` (0 without a bonus scheme), b_b the
     perceived bonus link, pi the unit pressure and F_u = 1 in a unit flagged last
@@ -56,24 +56,8 @@ def optimal_effort(
     perceived tolerance and c ``effort_cost``. The last term is the reverse
     punishment of 干事多出错多、不干事不出事 (seeds 000 and 002): each unit of effort
     adds epsilon_1 d_u errors, and each is punished unless excused.
-
-    Parameters
-    ----------
-    population : Population
-    organisation : Organisation
-    scenario : Scenario
-    flagged_units : (n_units,) bool
-        Units under public pressure this year.
-    difficulty : (n_cadres,) float, optional
-        ``organisation.unit_difficulty[population.unit]`` if already at hand.
-
-    Returns
-    -------
-    (n_cadres,) float in [0, 1]
     """
     behaviour, policy = scenario.behaviour, scenario.policy
-    if not behaviour.enabled:
-        return np.full(len(population), behaviour.fixed_effort)
     if difficulty is None:
         difficulty = organisation.unit_difficulty[population.unit]
     # Terms that are zero for everyone (no bonus scheme, no flagged unit) are skipped, and
@@ -97,7 +81,88 @@ def optimal_effort(
     marginal_value -= marginal_risk
     if behaviour.effort_cost != 1.0:
         marginal_value /= behaviour.effort_cost
-    return np.clip(marginal_value, 0.0, 1.0, out=marginal_value)
+    return marginal_value
+
+
+def _mills(x: np.ndarray) -> np.ndarray:
+    """Mills ratio ``Q(x) / phi(x)`` of the standard normal, stable for large ``x``."""
+    return np.sqrt(np.pi / 2.0) * special.erfcx(x / np.sqrt(2.0))
+
+
+def truncated_normal_mean(mu: np.ndarray, sigma: float) -> np.ndarray:
+    """``(n,) float`` strictly inside (0, 1): mean of N(mu, sigma^2) truncated to [0, 1].
+
+    Computed without cancellation far in either tail: for ``alpha = -mu / sigma >= 0``
+    the standard mean is ``(1 - r) / (M(alpha) - r M(beta))`` with M the Mills ratio and
+    ``r = exp(-(beta^2 - alpha^2) / 2)``; the case ``beta <= 0`` is its mirror image.
+    """
+    mu = np.asarray(mu, float)
+    alpha = -mu / sigma
+    beta = (1.0 - mu) / sigma
+    z = np.empty_like(mu)
+    right = alpha >= 0  # the interval lies in the right tail of N(mu, sigma)
+    left = beta <= 0  # ... in its left tail (mirror image)
+    inside = ~right & ~left
+
+    def tail(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        r = np.exp(-0.5 * (b - a) * (b + a))
+        return (1.0 - r) / (_mills(a) - r * _mills(b))
+
+    z[right] = tail(alpha[right], beta[right])
+    z[left] = -tail(-beta[left], -alpha[left])
+    a, b = alpha[inside], beta[inside]
+    z[inside] = (np.exp(-0.5 * a * a) - np.exp(-0.5 * b * b)) / np.sqrt(2.0 * np.pi) / (
+        special.ndtr(b) - special.ndtr(a))
+    return np.clip(mu + sigma * z, 0.0, 1.0)
+
+
+def optimal_effort(
+    population: Population,
+    organisation: Organisation,
+    scenario: Scenario,
+    flagged_units: np.ndarray,
+    *,
+    difficulty: np.ndarray | None = None,
+) -> np.ndarray:
+    r"""Each cadre's effort target: the mean of a logit (quantal) response, ``(n,) float``.
+
+    A cadre does not hit the exact maximiser of ``U(e) = a e - c e^2 / 2``
+    (``ideal_effort``): effort is chosen with density proportional to
+    ``exp(U(e) / tau)`` on [0, 1] (the continuous logit choice of McKelvey and
+    Palfrey 1995, Anderson, Goeree and Holt 2002), with ``tau`` the choice noise
+    ``behaviour.choice_noise``. That density is N(a/c, tau/c) truncated to [0, 1]; its
+    mean is the target:
+
+    .. math::
+
+        e^* = E[e],\quad e \sim N(a/c,\ \tau/c)\ \text{truncated to}\ [0, 1]
+
+    a smooth, strictly increasing function of ``a`` that tends to the clipped
+    optimum ``clip(a / c, 0, 1)`` as tau -> 0 and never reaches 0 or 1, so stronger
+    incentives keep raising effort instead of piling it up at a bound.
+
+    Parameters
+    ----------
+    population : Population
+    organisation : Organisation
+    scenario : Scenario
+    flagged_units : (n_units,) bool
+        Units under public pressure this year.
+    difficulty : (n_cadres,) float, optional
+        ``organisation.unit_difficulty[population.unit]`` if already at hand.
+
+    Returns
+    -------
+    (n_cadres,) float in (0, 1)
+    """
+    behaviour = scenario.behaviour
+    if not behaviour.enabled:
+        return np.full(len(population), behaviour.fixed_effort)
+    ideal = ideal_effort(population, organisation, scenario, flagged_units,
+                         difficulty=difficulty)
+    if behaviour.choice_noise == 0:
+        return np.clip(ideal, 0.0, 1.0, out=ideal)
+    return truncated_normal_mean(ideal, np.sqrt(behaviour.choice_noise / behaviour.effort_cost))
 
 
 def choose_effort(
@@ -112,7 +177,7 @@ def choose_effort(
     """Phase 1: this year's effort, ``(n,) float`` in [0, 1].
 
     A share ``inertia`` of cadres, drawn afresh each year, keeps last year's
-    effort (habit; MODEL.md section 2, step 1); the others move to
+    effort (habit; docs/model.md section 3, step 1); the others move to
     ``optimal_effort``. ``difficulty`` as in ``optimal_effort``.
     """
     target = optimal_effort(population, organisation, scenario, flagged_units,
@@ -135,7 +200,7 @@ def perform(
 
     ``y = ability + effort * effort_return * d_u + N(0, performance_noise)``: effort
     pays more where the work is harder (difficulty d_u >= 1, highest in key
-    projects), MODEL.md section 2, step 2. ``difficulty`` as in ``optimal_effort``.
+    projects), docs/model.md section 3, step 2. ``difficulty`` as in ``optimal_effort``.
     """
     if difficulty is None:
         difficulty = organisation.unit_difficulty[population.unit]
@@ -208,7 +273,7 @@ def draw_errors(
     while serving the public, 为公) with probability ``integrity``, else
     self-serving (为私). Honest errors are detected with probability
     ``honest_detection`` (they happen in the open), self-serving ones with
-    ``detection`` (MODEL.md section 2, step 3). Honesty and detection are drawn
+    ``detection`` (docs/model.md section 3, step 3). Honesty and detection are drawn
     for the cadres who erred only (a few percent). ``difficulty`` as in
     ``optimal_effort``.
     """

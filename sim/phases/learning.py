@@ -1,7 +1,7 @@
 """Phase 10: cadres update what they believe about merit, tolerance and bonuses.
 
 Beliefs are adaptive expectations: ``b' = clip(b + lambda (target - b), 0, 1)``
-towards what the year showed (MODEL.md section 2, step 10). A target is NaN
+towards what the year showed (docs/model.md section 3, step 10). A target is NaN
 when the year showed nothing (no promotions in the pool, no detected honest
 error), and then the belief is kept.
 """
@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from scenarios.schema import Scenario
-from sim.allocation import Allocation
 from sim.arrays import group_mean, percentile_in_group
-from sim.behaviour import Errors
-from sim.sanctions import Review
+from sim.phases.allocation import Allocation
+from sim.phases.behaviour import Errors
+from sim.phases.sanctions import Review
 from sim.state import ErrorOutcome, Organisation, Population
 
 

@@ -1,7 +1,7 @@
 """Accountability and incentives: error review (容错纠错), discipline, bonuses, pressure,
 demotion (能下) and recall (召回).
 
-Phases 4 and 6 of MODEL.md section 2.
+Phases 4 and 6 of docs/model.md section 3.
 """
 
 from __future__ import annotations
@@ -10,10 +10,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from scenarios.schema import Discipline, Policy, Tolerance
-from sim.arrays import draw_categories, group_mean
-from sim.behaviour import Errors
-from sim.events import ErrorBatch, MoveBatch
+from scenarios.schema import Demotion, DemotionRanking, Discipline, Policy, Tolerance
+from sim.arrays import (
+    GroupRanking,
+    draw_categories,
+    group_mean,
+    position_in_group,
+    stochastic_round,
+)
+from sim.events import ErrorBatch, MoveBatch, move_batch
+from sim.phases.behaviour import Errors
 from sim.state import ErrorOutcome, MoveReason, Organisation, Population, Severity
 
 NOT_AN_ERROR = -1
@@ -211,7 +217,8 @@ class Rewards:
     flagged_units : (n_units,) bool
         Units under public pressure next year (yellow card, 蜗牛席).
     moves : tuple of MoveBatch
-        ``PERFORMANCE_DEMOTION`` and ``RECALL`` rows.
+        ``PERFORMANCE_DEMOTION`` (within the unit), ``RECALL``, then ``adjust_ineffective``'s
+        removals, transfers and swap partners.
     """
 
     population: Population
@@ -221,15 +228,37 @@ class Rewards:
     moves: tuple[MoveBatch, ...]
 
 
-def award_bonuses(percentile: np.ndarray, policy: Policy) -> tuple[np.ndarray, float]:
-    """Bonuses (真金白银, seed 001) to the top ``top_share`` of each unit by assessment.
+def top_in_units(
+    unit: np.ndarray, percentile: np.ndarray, share: float, n_units: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """``(n,) bool``: the top ``share`` of each unit by ``percentile``, as a count.
+
+    Unit u gives ``k_u = stochastic_round(share * size_u)`` places, so the expected
+    count is ``share`` of the cadres whatever the unit sizes (a threshold on the
+    mid-rank percentile gives none in a six-person unit when ``share`` < 1/12).
+    """
+    size = np.bincount(unit, minlength=n_units)
+    places = stochastic_round(share * size, rng)
+    # Mid-rank percentile (p + 0.5) / size -> 0-based position from the top.
+    from_top = size[unit] - 1 - np.rint(percentile * size[unit] - 0.5).astype(np.int64)
+    return from_top < places[unit]
+
+
+def award_bonuses(
+    population: Population, percentile: np.ndarray, organisation: Organisation,
+    policy: Policy, rng: np.random.Generator,
+) -> tuple[np.ndarray, float]:
+    """Bonuses and honours (真金白银, seed 001: "704名先进个人"; 红旗标兵, seed 003) to the
+    top ``top_share`` of each unit by assessment (``top_in_units``).
 
     Returns the ``(n,) bool`` recipients and the cost in 万元.
     """
     bonus = policy.bonus
     if bonus.top_share <= 0:
         return np.zeros(len(percentile), bool), 0.0
-    recipients = percentile > 1.0 - bonus.top_share
+    recipients = top_in_units(population.unit, percentile, bonus.top_share,
+                              organisation.n_units, rng)
     return recipients, float(np.count_nonzero(recipients) * bonus.amount)
 
 
@@ -257,14 +286,16 @@ def flag_units(
 def demote_and_recall(
     population: Population, percentile: np.ndarray, policy: Policy
 ) -> tuple[Population, MoveBatch, MoveBatch]:
-    """能下 and 召回: remove chronic low performers from posts, recall them for retraining.
+    """能下 within the unit and 召回: remove chronic low performers from posts, recall
+    them for retraining.
 
-    Demotion (seeds 002, 003): a post holder in the bottom ``demotion.bottom_share``
-    of the unit this year with ``low_years >= demotion.consecutive_years`` loses
-    the post. Recall (seed 004, for those "criticism does not help, discipline not
-    warranted"): any cadre in the bottom ``recall.bottom_share`` with
-    ``low_years >= recall.consecutive_years`` loses any post, gains
-    ``retraining_gain`` ability and starts the low-years count afresh.
+    Demotion (``ranking = "unit"``, seeds 002, 003): a post holder in the bottom
+    ``demotion.bottom_share`` of the unit this year with ``low_years >=
+    demotion.consecutive_years`` loses the post (with ``ranking = "comparable"``
+    ``adjust_ineffective`` decides instead). Recall (seed 004, for those "criticism
+    does not help, discipline not warranted"): any cadre in the bottom
+    ``recall.bottom_share`` with ``low_years >= recall.consecutive_years`` loses any
+    post, gains ``retraining_gain`` ability and starts the low-years count afresh.
     ``low_years`` counts consecutive years in the wider of the two bottom shares
     (``assess``).
     """
@@ -273,6 +304,7 @@ def demote_and_recall(
     demoted = (
         has_post & (percentile < demotion.bottom_share)
         & (population.low_years >= demotion.consecutive_years)
+        & (demotion.ranking == DemotionRanking.UNIT)
     )
     recalled = (
         ~demoted & (percentile < recall.bottom_share)
@@ -295,14 +327,109 @@ def demote_and_recall(
     return new, batches[0], batches[1]
 
 
+@dataclass(frozen=True)
+class Adjustment:
+    """能下 by comparable ranking (``adjust_ineffective``).
+
+    Attributes
+    ----------
+    population : Population
+        Adjusted cadres without their posts; transferred cadres (and their swap
+        partners) in their new units.
+    removals : MoveBatch
+        免职: ``PERFORMANCE_DEMOTION`` rows (the cadre stays in the unit).
+    transfers : MoveBatch
+        交流: ``PERFORMANCE_TRANSFER`` rows.
+    partners : MoveBatch
+        ``ROTATION`` rows: the cadres who took the transferred cadres' places.
+    """
+
+    population: Population
+    removals: MoveBatch
+    transfers: MoveBatch
+    partners: MoveBatch
+
+
+def adjust_ineffective(
+    population: Population, score: np.ndarray, organisation: Organisation,
+    demotion: Demotion, rng: np.random.Generator,
+) -> Adjustment:
+    """能下 (seed 003, 《认定和调整不适宜担任现职干部实施意见》): post holders ranked against
+    the holders of posts of the same level in units of the same kind.
+
+    In each such group g of ``n_g`` holders the ``stochastic_round(bottom_share *
+    n_g)`` lowest by this year's assessment score are adjusted (seed 003: "区里进行
+    考核排名 ... 在全区最近的干部调整中,因工作不力交流9人、免职5人"). Each is, with
+    probability ``transfer_share``, transferred (交流: the post is lost and the cadre
+    swaps units with a cadre without a post of the same rank pool and rank in
+    another unit, so headcounts and rank quotas hold), otherwise removed (免职: the
+    post is lost, the cadre stays). A transfer with no partner available becomes a
+    removal. Ranking across comparable units lets the rule reach small units (a
+    six-person project team has no "bottom 2%" of its own).
+    """
+    n = len(population)
+    empty = same_unit_moves(MoveReason.PERFORMANCE_DEMOTION, *(np.zeros(0, np.int64),) * 4)
+    if demotion.ranking != DemotionRanking.COMPARABLE or demotion.bottom_share <= 0 or n == 0:
+        return Adjustment(population, empty, empty, empty)
+    holders = np.flatnonzero(population.post >= 0)
+    if len(holders) == 0:
+        return Adjustment(population, empty, empty, empty)
+    level = organisation.post_level[population.post[holders]]
+    group = organisation.unit_kind[population.unit[holders]] * (level.max() + 1) + level
+    n_groups = int(group.max()) + 1
+    places = stochastic_round(demotion.bottom_share * np.bincount(group, minlength=n_groups), rng)
+    position = GroupRanking(group, n_groups).positions(score[holders])
+    adjusted = holders[position < places[group]]
+    wants_transfer = rng.random(len(adjusted)) < demotion.transfer_share
+
+    # Swap partners: without a post, same pool and rank, not in a unit losing a transferee.
+    n_ranks = len(organisation.rank_quota)
+    pool_rank = organisation.unit_pool[population.unit] * n_ranks + population.rank
+    movers = adjusted[wants_transfer]
+    free = population.post < 0
+    free[np.isin(population.unit, population.unit[movers])] = False
+    free_rows = np.flatnonzero(free)
+    free_rows = free_rows[rng.permutation(len(free_rows))]
+    free_rows = free_rows[np.argsort(pool_rank[free_rows], kind="stable")]
+    n_pool_ranks = len(organisation.pool_names) * n_ranks
+    count = np.bincount(pool_rank[free_rows], minlength=n_pool_ranks)
+    start = np.cumsum(count) - count
+    # The k-th mover of a (pool, rank) takes the k-th free cadre of it in random order.
+    k = position_in_group(pool_rank[movers], np.arange(len(movers)))
+    g = pool_rank[movers]
+    has = k < count[g]
+    partner = np.full(len(movers), -1, np.int64)
+    partner[has] = free_rows[start[g[has]] + k[has]]
+    transferred, partner = movers[partner >= 0], partner[partner >= 0]
+    removed = np.setdiff1d(adjusted, transferred)
+
+    unit, post = population.unit.copy(), population.post.copy()
+    years_in_post = population.years_in_post.copy()
+    post[adjusted] = -1
+    years_in_post[adjusted] = 0.0
+    unit[transferred], unit[partner] = population.unit[partner], population.unit[transferred]
+    new = replace(population, unit=unit, post=post, years_in_post=years_in_post)
+    removals = same_unit_moves(MoveReason.PERFORMANCE_DEMOTION, population.id[removed],
+                               population.unit[removed], population.rank[removed],
+                               post[removed])
+    transfers = move_batch(MoveReason.PERFORMANCE_TRANSFER, population.id[transferred],
+                           population.unit[transferred], unit[transferred],
+                           population.rank[transferred], post[transferred])
+    partners = move_batch(MoveReason.ROTATION, population.id[partner], population.unit[partner],
+                          unit[partner], population.rank[partner], post[partner])
+    return Adjustment(new, removals, transfers, partners)
+
+
 def reward_and_sanction(
     population: Population,
     score: np.ndarray,
     percentile: np.ndarray,
     organisation: Organisation,
     policy: Policy,
+    rng: np.random.Generator,
 ) -> Rewards:
-    """Phase 6: bonuses, unit pressure, demotion (能下) and recall (召回).
+    """Phase 6: bonuses, unit pressure, demotion (能下: within the unit, or by comparable
+    ranking with 交流 and 免职) and recall (召回).
 
     Parameters
     ----------
@@ -313,8 +440,11 @@ def reward_and_sanction(
         Percentile of ``score`` within the cadre's unit.
     organisation : Organisation
     policy : Policy
+    rng : numpy.random.Generator
     """
-    bonus, bonus_cost = award_bonuses(percentile, policy)
+    bonus, bonus_cost = award_bonuses(population, percentile, organisation, policy, rng)
     flagged = flag_units(population, score, organisation, policy)
     after, demoted, recalled = demote_and_recall(population, percentile, policy)
-    return Rewards(after, bonus, bonus_cost, flagged, (demoted, recalled))
+    adjusted = adjust_ineffective(after, score, organisation, policy.demotion, rng)
+    return Rewards(adjusted.population, bonus, bonus_cost, flagged,
+                   (demoted, recalled, adjusted.removals, adjusted.transfers, adjusted.partners))
