@@ -8,9 +8,10 @@ the files, ``experiments.simulation.compare_report`` draws and renders them):
    child k of ``np.random.SeedSequence(seed)`` (:func:`replication_seed`):
    common random numbers, so a difference between two scenarios in
    replication k is the policy's doing, not the luck of the draw.
-2. :func:`run_replications` simulates them, serially or in worker processes,
+2. :func:`run_replications` simulates them through the shared runner
+   (``experiments.common.runner``: serially, in worker processes or on Dask)
    and yields the results in task order, so the output does not depend on the
-   number of workers.
+   executor or the number of workers.
 3. The tidy table has one row per (scenario, replication, year), one column
    per metric (every reporter of ``sim.metrics`` plus :data:`DERIVED_METRICS`),
    and the provenance columns :data:`PROVENANCE_COLUMNS`.
@@ -32,9 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
@@ -68,6 +67,15 @@ class Statistic:
 
 def _total_voluntary_exits(frame: pd.DataFrame) -> pd.Series:
     return frame["voluntary_exits_organ"] + frame["voluntary_exits_frontline"]
+
+
+def _excused_share(frame: pd.DataFrame) -> pd.Series:
+    found = frame["excused_self_serving"] + frame["punished_self_serving"]
+    return frame["excused_self_serving"] / found.where(found > 0)
+
+
+def _total_cost(frame: pd.DataFrame) -> pd.Series:
+    return frame["bonus_cost"] + frame["subsidy_cost"]
 
 
 def _per_cadre(column: str) -> Callable[[pd.DataFrame], pd.Series]:
@@ -114,6 +122,12 @@ DERIVED_METRICS = (
                     _RATE_DOC.format(what=column.replace("_", " ")))
       for column in ("errors_honest", "errors_self_serving", "excused_honest",
                      "punished_honest", "excused_self_serving", "punished_self_serving")),
+    DerivedMetric("excused_self_serving_share", ("excused_self_serving", "punished_self_serving"),
+                  _excused_share,
+                  "share of the self-serving errors found this year (excused or punished) that "
+                  "were excused: leakage of error tolerance"),
+    DerivedMetric("total_cost", ("bonus_cost", "subsidy_cost"), _total_cost,
+                  "what the package costs this year, bonus plus frontline subsidy, in 万元"),
 )
 """Metrics added to the reporters. Counts scale with the size of the organisation,
 which differs between scenarios (baseline 670 cadres, ordos 1,470): the ``_rate``
@@ -243,34 +257,56 @@ def simulate(task: Replication) -> pd.DataFrame:
     return add_derived_metrics(pd.concat([provenance, frame], axis=1))
 
 
-def run_replications(tasks: Sequence[Replication], *, workers: int = 1) -> Iterator[pd.DataFrame]:
-    """Simulate ``tasks``; yield each result in task order.
+class ReplicationFailed(Exception):
+    """A replication raised: the comparison cannot be summarised without it."""
+
+    def __init__(self, task: Replication, error: str, trace: str) -> None:
+        self.task = task
+        self.error = error
+        self.traceback = trace
+        super().__init__(f"replication {task.replication} of {task.label} failed: {error}")
+
+    def __reduce__(self):
+        return type(self), (self.task, self.error, self.traceback)
+
+
+def run_replications(tasks: Sequence[Replication], *, workers: int | None = 1,
+                     scheduler: str | None = None) -> Iterator[pd.DataFrame]:
+    """Simulate ``tasks`` through the shared runner; yield each result in task order.
 
     Parameters
     ----------
     tasks : sequence of Replication
-    workers : int
-        1 runs in this process; more uses that many worker processes (spawned,
-        not forked: this process may hold threads). Each task carries its own
+    workers : int, optional
+        1 runs in this process; more uses that many worker processes; None one
+        per core (``experiments.common.runner``). Each task carries its own
         seed, so the results, and their order, are the same for any ``workers``.
+    scheduler : str, optional
+        A Dask scheduler address, instead of ``workers``.
 
     Yields
     ------
     DataFrame
         :func:`simulate` of each task, in the order of ``tasks``.
+
+    Raises
+    ------
+    ReplicationFailed
+        A replication raised (the rest are cancelled).
+    experiments.common.errors.InputError
+        Bad ``workers`` or ``scheduler`` (at the first ``next``).
     """
-    if workers <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield simulate(task)
-        return
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
-                               mp_context=get_context("spawn"))
-    try:
-        futures = [pool.submit(simulate, task) for task in tasks]
-        for future in futures:
-            yield future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    import contextlib
+
+    from experiments.common.runner import TaskFailure, run_tasks
+
+    results = run_tasks(simulate, tasks, workers=workers, scheduler=scheduler,
+                        label="compare", unit="replication", ordered=True)
+    with contextlib.closing(results):
+        for task, outcome in results:
+            if isinstance(outcome, TaskFailure):
+                raise ReplicationFailed(task, outcome.error, outcome.traceback)
+            yield outcome
 
 
 # ----------------------------------------------------------------------------- statistics
@@ -453,6 +489,45 @@ def summarise(values: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFr
                          level.high, reference, diff.mean, diff.low, diff.high,
                          diff.excludes_zero))
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+PAIRWISE_COLUMNS = ("metric", "statistic", "first", "second", "n", "diff", "diff_ci_low",
+                    "diff_ci_high", "significant")
+
+
+def pairwise_differences(values: pd.DataFrame, metrics: Sequence[str] | None = None,
+                         confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Every pair of scenarios: the paired difference ``second - first`` with its t-interval.
+
+    Parameters
+    ----------
+    values : DataFrame
+        :func:`replication_values`.
+    metrics : sequence of str, optional
+        Only these metrics (default all).
+    confidence : float
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`PAIRWISE_COLUMNS`, one row per (metric, statistic, pair):
+        for scenarios in order s_1 .. s_m, the pairs (s_i, s_j) with i < j.
+        Each interval is computed on its own (no correction for the m (m - 1) / 2
+        comparisons: read them with that in mind).
+    """
+    scenarios = list(pd.unique(values["scenario"]))
+    if metrics is not None:
+        values = values[values["metric"].isin(list(metrics))]
+    rows = []
+    for (metric, statistic), group in values.groupby(["metric", "statistic"], sort=False):
+        wide = group.pivot(index="replication", columns="scenario", values="value")
+        for i, first in enumerate(scenarios):
+            for second in scenarios[i + 1:]:
+                diff = paired_difference(wide[first].to_numpy(), wide[second].to_numpy(),
+                                         confidence)
+                rows.append((metric, statistic, first, second, diff.n, diff.mean, diff.low,
+                             diff.high, diff.excludes_zero))
+    return pd.DataFrame(rows, columns=list(PAIRWISE_COLUMNS))
 
 
 def year_bands(series: pd.DataFrame, metric: str, confidence: float = CONFIDENCE

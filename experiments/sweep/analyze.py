@@ -15,8 +15,24 @@ model's expected response, not one seed's noise. Then, by design:
     bootstrap confidence interval, and sigma (spread of the effects:
     non-linearity or interactions). Effects are per unit of the parameter's
     range scaled to [0, 1], so parameters in different units compare.
-``lhs``, ``grid``, ``list``
+``lhs``
+    PAWN indices (``SALib.analyze.pawn``; Pianosi & Wagener 2015, 2018): a
+    moment-independent, density-based measure that any random sample supports,
+    so it costs no extra runs; the median over ``slices`` conditioning
+    intervals of the Kolmogorov-Smirnov distance between the output's
+    distribution and its distribution with the parameter fixed in a slice.
+    Needs at least ~10 points per slice to mean much (a warning says so).
+``grid``, ``list``
     No indices (they need their designs); the replicate means and scatter plots.
+
+Trust. Each Sobol' and Morris index is also computed on the first quarter and
+half of the base samples (trajectories) of the design: ``convergence.csv``
+holds the index at N/4, N/2 and N, and a warning names each index that moved
+by more than its interval (or 0.05) between N/2 and N. A warning also names
+each index whose 95% interval is wider than the index itself (not resolved at
+this sample size) and each index negative beyond its interval (numerical
+error of the estimator: more samples are needed); they are printed, and kept
+in ``analysis.json`` under ``warnings``.
 
 The ``_conf`` columns are SALib's: the half-width of the 95% confidence
 interval (``conf_level = 0.95``), from ``RESAMPLES`` bootstrap resamples seeded
@@ -24,8 +40,9 @@ with the sweep's root seed, so the same folder gives the same numbers.
 
 Outputs in ``FOLDER/analysis`` (replaced as a whole on each analysis):
 ``replicate_means.csv`` (one row per point: sample, parameters, the mean of
-each output, finished replications), ``sobol.csv`` or ``morris.csv`` (one row
-per output and parameter), ``analysis.json`` (method, confidence level,
+each output, finished replications), ``sobol.csv``, ``morris.csv`` or
+``pawn.csv`` (one row per output and parameter), ``convergence.csv`` (Sobol'
+and Morris), ``analysis.json`` (method, confidence level,
 resamples, outputs left out and why, the sweep's SHA-256, software versions,
 the command), and PNG figures: ``sobol_<output>.png`` (S1 and ST with their
 intervals), ``morris_<output>.png`` (mu* against sigma, the usual Morris
@@ -96,6 +113,8 @@ class Analysis:
     second_order: pd.DataFrame
     skipped: dict[str, str] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    convergence: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warnings: list[str] = field(default_factory=list)
 
 
 def analyze_sweep(folder: Path) -> Analysis:
@@ -117,15 +136,28 @@ def analyze_sweep(folder: Path) -> Analysis:
     means = replicate_means(runs, design, parameters, outputs)
     seed = int(manifest["seeds"]["root"])
     indices, second, skipped = pd.DataFrame(), pd.DataFrame(), {}
+    convergence, notes = pd.DataFrame(), []
     if method is DesignMethod.SOBOL:
-        indices, second, skipped = sobol_indices(means, parameters, outputs,
-                                                 bool(spec["design"]["second_order"]), seed)
+        order2 = bool(spec["design"]["second_order"])
+        indices, second, skipped = sobol_indices(means, parameters, outputs, order2, seed)
+        step = (2 * len(parameters) + 2) if order2 else (len(parameters) + 2)
+        convergence = converging(
+            means, step, lambda part: sobol_indices(part, parameters, outputs, order2,
+                                                    seed)[0], ("S1", "ST"))
     elif method is DesignMethod.MORRIS:
         unit = design[[UNIT_PREFIX + p for p in parameters]].to_numpy(float)
-        indices, skipped = morris_indices(means, unit, parameters, outputs,
-                                          int(spec["design"]["num_levels"]), seed)
+        levels = int(spec["design"]["num_levels"])
+        indices, skipped = morris_indices(means, unit, parameters, outputs, levels, seed)
+        step = len(parameters) + 1
+        convergence = converging(
+            means, step, lambda part: morris_indices(part, unit[:len(part)], parameters,
+                                                     outputs, levels, seed)[0], ("mu_star",))
+    elif method is DesignMethod.LHS:
+        unit = design[[UNIT_PREFIX + p for p in parameters]].to_numpy(float)
+        indices, skipped, notes = pawn_indices(means, unit, parameters, outputs, seed)
+    notes += trust_warnings(indices, convergence)
     return Analysis(folder, manifest, method, parameters, outputs, means, indices, second,
-                    skipped)
+                    skipped, convergence=convergence, warnings=notes)
 
 
 def read_sweep_manifest(folder: Path) -> dict:
@@ -226,6 +258,97 @@ def morris_indices(means: pd.DataFrame, unit: np.ndarray, parameters: Sequence[s
     return pd.DataFrame(rows, columns=columns), skipped
 
 
+PAWN_POINTS_PER_SLICE = 10
+"""Fewer points per conditioning slice than this, and PAWN's distances are mostly noise."""
+
+
+def pawn_indices(means: pd.DataFrame, unit: np.ndarray, parameters: Sequence[str],
+                 outputs: Sequence[str], seed: int
+                 ) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """PAWN indices (median, min, max over the slices, and CV) of each output (SALib)."""
+    from SALib.analyze import pawn
+
+    problem = salib_problem(parameters)
+    slices = max(2, min(10, len(means) // PAWN_POINTS_PER_SLICE))
+    rows, skipped, notes = [], {}, []
+    if len(means) < 2 * PAWN_POINTS_PER_SLICE:
+        notes.append(f"PAWN on {len(means)} points ({slices} slices of about "
+                     f"{len(means) // slices}): fewer than {PAWN_POINTS_PER_SLICE} points per "
+                     f"slice, the indices are mostly sampling noise; use at least "
+                     f"{2 * PAWN_POINTS_PER_SLICE} points")
+    for output in outputs:
+        y = means[output].to_numpy(float)
+        why = usable(y)
+        if why:
+            skipped[output] = why
+            continue
+        result = pawn.analyze(problem, unit, y, S=slices, seed=seed)
+        for i, name in enumerate(parameters):
+            rows.append({"output": output, "parameter": name,
+                         "median": float(result["median"][i]),
+                         "minimum": float(result["minimum"][i]),
+                         "maximum": float(result["maximum"][i]),
+                         "CV": float(result["CV"][i])})
+    columns = ["output", "parameter", "median", "minimum", "maximum", "CV"]
+    return pd.DataFrame(rows, columns=columns), skipped, notes
+
+
+def converging(means: pd.DataFrame, step: int, analyse, columns: Sequence[str]) -> pd.DataFrame:
+    """Indices on the first N/4, N/2 and all N base samples (trajectories) of a design.
+
+    Saltelli's and Morris' samples are blocks of ``step`` rows, one block per
+    base sample or trajectory, so the first k blocks are the design of size k.
+    """
+    blocks = len(means) // step
+    sizes = sorted({k for k in (blocks // 4, blocks // 2, blocks) if k >= 2})
+    parts = []
+    for size in sizes:
+        table = analyse(means.iloc[:size * step].reset_index(drop=True))
+        parts.append(table[["output", "parameter", *columns]].assign(n=size))
+    if not parts:
+        return pd.DataFrame(columns=["output", "parameter", "n", *columns])
+    frame = pd.concat(parts, ignore_index=True)
+    return frame[["output", "parameter", "n", *columns]]
+
+
+CONVERGED = 0.05
+"""An index that moves less than this (or its interval) between N/2 and N counts as settled."""
+
+
+def trust_warnings(indices: pd.DataFrame, convergence: pd.DataFrame) -> list[str]:
+    """One line per index not to be read at face value (see the module docstring)."""
+    notes = []
+    pairs = [("S1", "S1_conf"), ("ST", "ST_conf"), ("mu_star", "mu_star_conf")]
+    for _, row in indices.iterrows():
+        for index, conf in pairs:
+            if index not in row or conf not in row:
+                continue
+            value, half = float(row[index]), float(row[conf])
+            where = f"{index} of {row['parameter']} on {row['output']} = {value:.3f}"
+            if value + half < 0:
+                notes.append(f"{where} is negative beyond its interval (±{half:.3f}): "
+                             f"estimation error, more samples are needed")
+            elif half > abs(value):
+                notes.append(f"{where}: its interval (±{half:.3f}) is wider than the index: "
+                             f"not resolved at this sample size")
+    if len(convergence) and convergence["n"].nunique() >= 2:
+        sizes = sorted(convergence["n"].unique())
+        half, full = sizes[-2], sizes[-1]
+        keys = ["output", "parameter"]
+        a = convergence[convergence["n"] == half].set_index(keys)
+        b = convergence[convergence["n"] == full].set_index(keys)
+        confs = indices.set_index(keys) if len(indices) else None
+        for index in [c for c in convergence.columns if c not in (*keys, "n")]:
+            for key in b.index:
+                moved = abs(float(b.loc[key, index]) - float(a.loc[key, index]))
+                conf = (float(confs.loc[key, f"{index}_conf"]) if confs is not None
+                        and f"{index}_conf" in confs.columns else 0.0)
+                if moved > max(conf, CONVERGED):
+                    notes.append(f"{index} of {key[1]} on {key[0]} moved by {moved:.3f} between "
+                                 f"{half} and {full} base samples: not converged")
+    return notes
+
+
 # --------------------------------------------------------------------------- writing
 
 
@@ -247,6 +370,13 @@ def write_analysis(analysis: Analysis, folder: Path, *,
         elif analysis.method is DesignMethod.MORRIS:
             analysis.indices.to_csv(staging / "morris.csv", index=False, lineterminator="\n")
             files.append("morris.csv")
+        elif analysis.method is DesignMethod.LHS:
+            analysis.indices.to_csv(staging / "pawn.csv", index=False, lineterminator="\n")
+            files.append("pawn.csv")
+        if len(analysis.convergence):
+            analysis.convergence.to_csv(staging / "convergence.csv", index=False,
+                                        lineterminator="\n")
+            files.append("convergence.csv")
         for output in analysis.outputs:
             figures = {f"scatter_{output}.png": plot_scatter(analysis.means, analysis.parameters,
                                                              output)}
@@ -256,6 +386,8 @@ def write_analysis(analysis: Analysis, folder: Path, *,
                 figures[f"sobol_{output}.png"] = plot_sobol(rows, output)
             if len(rows) and analysis.method is DesignMethod.MORRIS:
                 figures[f"morris_{output}.png"] = plot_morris(rows, output)
+            if len(rows) and analysis.method is DesignMethod.LHS:
+                figures[f"pawn_{output}.png"] = plot_pawn(rows, output)
             for name, figure in figures.items():
                 figure.savefig(staging / name, dpi=DPI)
                 figure.clear()
@@ -272,6 +404,9 @@ def write_analysis(analysis: Analysis, folder: Path, *,
                                                           DesignMethod.MORRIS) else None,
             "bootstrap_seed": analysis.manifest["seeds"]["root"],
             "skipped": analysis.skipped,
+            "warnings": analysis.warnings,
+            "convergence": ("indices on the first N/4, N/2 and N base samples (trajectories)"
+                            if len(analysis.convergence) else None),
             "software": software_versions(("youwei", "SALib", "numpy", "pandas")),
             "command": command_line(command),
             "files": files,
@@ -289,7 +424,7 @@ def plot_sobol(rows: pd.DataFrame, output: str) -> Figure:
     y = np.arange(len(rows))
     ax.barh(y - 0.2, rows["S1"], 0.4, xerr=rows["S1_conf"], label="first order S1", capsize=3)
     ax.barh(y + 0.2, rows["ST"], 0.4, xerr=rows["ST_conf"], label="total ST", capsize=3)
-    ax.set_yticks(y, rows["parameter"])
+    ax.set_yticks(y, [short_name(p) for p in rows["parameter"]], fontsize="small")
     ax.invert_yaxis()
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel(f"Sobol' index ({CONF_LEVEL:.0%} interval)")
@@ -304,8 +439,9 @@ def plot_morris(rows: pd.DataFrame, output: str) -> Figure:
     figure = Figure(figsize=(10, 4.2), layout="constrained")
     plane, bars = figure.subplots(1, 2)
     plane.scatter(rows["mu_star"], rows["sigma"])
-    for _, row in rows.iterrows():
-        plane.annotate(row["parameter"], (row["mu_star"], row["sigma"]), fontsize=8,
+    # Numbers on the plane (names there overlap), the names on the bar chart beside it.
+    for number, (_, row) in enumerate(rows.iterrows(), start=1):
+        plane.annotate(str(number), (row["mu_star"], row["sigma"]), fontsize=8,
                        xytext=(3, 3), textcoords="offset points")
     top = max(float(rows["mu_star"].max()), float(rows["sigma"].max()), 1e-12) * 1.1
     plane.plot([0, top], [0, top], color="grey", linewidth=0.8, linestyle="--",
@@ -319,11 +455,35 @@ def plot_morris(rows: pd.DataFrame, output: str) -> Figure:
     plane.grid(alpha=0.3)
     y = np.arange(len(rows))
     bars.barh(y, rows["mu_star"], xerr=rows["mu_star_conf"], capsize=3)
-    bars.set_yticks(y, rows["parameter"])
+    bars.set_yticks(y, [f"{i} {short_name(p)}" for i, p in enumerate(rows["parameter"], 1)],
+                    fontsize="small")
     bars.invert_yaxis()
     bars.set_xlabel(f"mu* ({CONF_LEVEL:.0%} interval)")
     bars.set_title("importance")
     bars.grid(axis="x", alpha=0.3)
+    return figure
+
+
+def short_name(path: str) -> str:
+    """The last two parts of a dotted path (``tolerance.excuse_rate``): labels that fit."""
+    return ".".join(path.split(".")[-2:])
+
+
+def plot_pawn(rows: pd.DataFrame, output: str) -> Figure:
+    """PAWN median per parameter, with the range over the slices."""
+    height = 1.2 + 0.4 * len(rows)
+    figure = Figure(figsize=(6.4, height), layout="constrained")
+    ax = figure.add_subplot()
+    y = np.arange(len(rows))
+    low = rows["median"] - rows["minimum"]
+    high = rows["maximum"] - rows["median"]
+    ax.barh(y, rows["median"], xerr=[low, high], capsize=3)
+    ax.set_yticks(y, [short_name(p) for p in rows["parameter"]], fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("PAWN index: median KS distance (bars: min to max over slices)")
+    ax.set_title(f"{output}: PAWN indices")
+    ax.grid(axis="x", alpha=0.3)
     return figure
 
 
@@ -338,7 +498,7 @@ def plot_scatter(means: pd.DataFrame, parameters: Sequence[str], output: str) ->
         if not pd.api.types.is_numeric_dtype(x) or pd.api.types.is_bool_dtype(x):
             x = x.map(str)
         ax.scatter(x, means[output], s=12, alpha=0.7)
-        ax.set_xlabel(name, fontsize=8)
+        ax.set_xlabel(short_name(name), fontsize=8)
         ax.set_ylabel(output, fontsize=8)
         ax.grid(alpha=0.3)
     for ax in axes[len(parameters):]:
@@ -357,9 +517,12 @@ def console_table(analysis: Analysis) -> str:
         for column in table.columns[2:]:
             table[column] = table[column].map(lambda v: f"{v:.3f}")
         lines.append(table.to_string(index=False))
-    elif analysis.method not in (DesignMethod.SOBOL, DesignMethod.MORRIS):
+    elif analysis.method not in (DesignMethod.SOBOL, DesignMethod.MORRIS, DesignMethod.LHS):
         lines.append(f"a {analysis.method.value} design has no sensitivity indices "
-                     f"(use sobol or morris): replicate means and scatter plots only")
+                     f"(use sobol, morris, or lhs for PAWN): replicate means and scatter "
+                     f"plots only")
     for output, why in analysis.skipped.items():
         lines.append(f"{output}: no indices: {why}")
+    for note in analysis.warnings:
+        lines.append(f"warning: {note}")
     return "\n".join(lines)

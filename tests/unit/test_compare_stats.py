@@ -12,6 +12,7 @@ from experiments.simulation.compare import (
     add_derived_metrics,
     excludes_zero,
     paired_difference,
+    pairwise_differences,
     replication_seed,
     replication_values,
     summarise,
@@ -24,6 +25,7 @@ from experiments.simulation.compare_report import (
     console_table,
     flatten,
     format_setting,
+    planner_summary,
     policy_differences,
 )
 
@@ -237,3 +239,74 @@ def test_flatten_and_format_setting():
     assert format_setting([0.6, 0.3]) == "0.6, 0.3"
     assert format_setting(True) == "yes"
     assert format_setting(None) == "-"
+
+
+# ----------------------------------------------------------------------------- planner summary
+
+
+def two_metrics(values: dict[str, tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:
+    """A tidy table with mean_effort and total_cost from {scenario: (effort, cost)}."""
+    effort = tidy({s: e for s, (e, _) in values.items()}, metric="mean_effort")
+    cost = tidy({s: c for s, (_, c) in values.items()}, metric="total_cost")
+    return effort.merge(cost, on=["scenario", "scenario_hash", "seed", "replication", "year"])
+
+
+NOISE = np.array([[0.0, 0.01], [0.02, -0.01], [-0.01, 0.0], [0.01, 0.02]])
+PACKAGES = {
+    "ref": (0.30 + NOISE, np.zeros((4, 2))),
+    "mid": (0.40 + NOISE + np.array([[0.0, 0.003]] * 4), np.full((4, 2), 10.0)),
+    "top": (0.50 + NOISE, np.full((4, 2), 50.0)),
+}
+
+
+def test_pairwise_differences_cover_every_pair_with_paired_intervals():
+    values = replication_values(two_metrics(PACKAGES))
+    pairs = pairwise_differences(values, metrics=["mean_effort"])
+    final = pairs[pairs["statistic"] == Statistic.FINAL]
+    assert list(zip(final["first"], final["second"], strict=True)) == [
+        ("ref", "mid"), ("ref", "top"), ("mid", "top")]
+    row = final.set_index(["first", "second"]).loc[("mid", "top")]
+    # top - mid = 0.1 - 0.003 in every replication: a paired interval of zero width.
+    assert_allclose([row["diff"], row["diff_ci_low"], row["diff_ci_high"]], [0.097] * 3)
+    assert row["significant"] and row["n"] == 4
+
+
+def test_the_summary_names_the_best_package_its_margin_and_the_cost_per_effect():
+    values = replication_values(two_metrics(PACKAGES))
+    summary = summarise(values)
+    pairs = pairwise_differences(values)
+    lines = planner_summary(summary, pairs, "en")
+    assert lines[0].startswith("mean effort (0-1) (higher is better): top is best, 0.097 "
+                               "higher than mid [95% CI +0.097 to +0.097].")
+    assert lines[1].startswith("cost (bonus + subsidy), 10,000 yuan a year (lower is better): "
+                               "ref is best, 10.0 lower than mid")
+    assert "Cost: ref 0.0 万元 a year, mid 10.0 万元 a year, top 50.0 万元 a year." in lines
+    # mid: +0.103 effort for 10 万元: 10 / 10.3 per +0.01; top: 50 / 20.
+    assert lines[-1] == ("Cost per unit of effect against ref: mid 1.0 万元 a year per +0.01 "
+                         "mean effort, top 2.5 万元 a year per +0.01 mean effort.")
+    chinese = planner_summary(summary, pairs, "zh")
+    assert chinese[0].startswith("平均努力程度（0-1）（越高越好）：top 最好，比 mid 高 0.097")
+
+
+def test_no_package_is_called_best_when_the_interval_includes_zero():
+    same = {"a": (0.3 + NOISE, np.zeros((4, 2))), "b": (0.3 + NOISE[::-1], np.zeros((4, 2)))}
+    values = replication_values(two_metrics(same))
+    line = planner_summary(summarise(values), pairwise_differences(values), "en")[0]
+    assert "no package is clearly best" in line
+
+
+def test_counts_per_100_cadres_stand_beside_the_share_they_explain():
+    from experiments.simulation.compare_report import KEY_METRICS, results_table
+
+    shares = [v for v in KEY_METRICS if v.unit == "%" and v.beside is not None]
+    assert [v.column for v in shares] == ["punished_honest_share",
+                                          "excused_self_serving_share"]
+    assert not any(v.column.endswith("_rate") and v.column != "voluntary_exit_rate"
+                   for v in KEY_METRICS)  # counts only beside their share
+    base = np.array([[0.5, 0.4], [0.6, 0.5], [0.4, 0.5], [0.5, 0.6]])
+    series = tidy({"a": base, "b": base - 0.2}, metric="punished_honest_share")
+    series["punished_honest_rate"] = series["punished_honest_share"] / 10
+    html = results_table(summarise(replication_values(series)), Statistic.FINAL)
+    assert "share of honest errors punished (reverse punishment) — beside it: honest errors " \
+           "punished, per 100 cadres a year" in html
+    assert ">5.00<" in html  # a's final-year count, 0.05 per cadre = 5.00 per 100
