@@ -1,4 +1,5 @@
-# make demo  : compare bundled policy scenarios, and allocate the example county (creates .venv if missing)
+# make demo  : compare bundled policy scenarios, test them over uncertain worlds (robust), and
+#              allocate the example county (creates .venv if missing)
 # make test  : run the test suite (creates .venv if missing)
 SHELL := /bin/bash
 VENV := .venv
@@ -12,7 +13,7 @@ FIND_PYTHON = for c in "$$PYTHON" python3.13 python3.12 python3 \
 	  "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && \
 	  { command -v "$$c"; exit 0; }; done; exit 1
 
-.PHONY: demo test venv lint bench clean
+.PHONY: demo test venv lint bench clean fonts
 
 $(BIN)/youwei: pyproject.toml
 	@py=$$($(FIND_PYTHON)) || { echo "youwei needs Python >= 3.12: none found on PATH or under pyenv. Install one, or set PYTHON=/path/to/python3.12" >&2; exit 1; }; \
@@ -24,15 +25,29 @@ $(BIN)/youwei: pyproject.toml
 
 venv: $(BIN)/youwei
 
-demo: venv
+# A CJK font for the Chinese labels of report figures (fonts-wqy-microhei, 1.6 MB): installed
+# when apt-get is there and we are root; best effort, never failing the build. Without one,
+# figures keep English labels and the reports say how to get a font.
+fonts:
+	@if fc-list 2>/dev/null | grep -qiE 'wqy|noto sans cjk|source han sans'; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  (apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1)) \
+	  || echo "could not install fonts-wqy-microhei: figures will use English labels"; \
+	else echo "no CJK font found: figures will use English labels (install fonts-wqy-microhei)"; fi
+
+demo: venv fonts
 	$(BIN)/youwei compare baseline ordos zhangdian --replications 30 --years 15 --seed 1 \
 	    --workers 2 --out results/demo/compare
+	$(BIN)/youwei robust experiments/robust/specs/demo.toml --workers 2 --resume \
+	    --out results/demo/robust
 	$(BIN)/youwei allocate --candidates scenarios/examples/county/candidates.csv \
 	    --posts scenarios/examples/county/posts.csv --pools scenarios/examples/county/pools.csv \
 	    --rules scenarios/examples/county/rules.toml --fit scenarios/examples/county/fit.csv \
+	    --teams scenarios/examples/county/teams.csv --lang zh --shortlist 3 --alternatives 2 \
 	    --out results/demo/allocation
 
-test: venv
+test: venv fonts
 	$(BIN)/python -m pytest -q
 
 lint: venv

@@ -19,18 +19,40 @@ its stem (``my-county.toml`` -> ``my_county``).
 
 ``extends`` is resolved relative to the extending file; a bare file name that
 is not there (``extends = "baseline.toml"`` in a user's own folder) falls back
-to the bundled library in :data:`SCENARIO_DIR`. A cycle is an error.
+to the bundled library in :data:`SCENARIO_DIR`. A cycle is an error, and so is a
+chain longer than :data:`MAX_EXTENDS_DEPTH` files. ``extends`` (like ``world``
+and ``package``) reads any path the user names: load only files you trust.
+
+World and policy apart: a file may name a world file (``organisation``,
+``population``, ``behaviour``, ``history`` only) and a policy package file (``policy`` only)
+that compose, each with its own ``extends`` chain::
+
+    world = "worlds/ordos.toml"       # relative to this file, or a bundled world name
+    package = "packages/ordos.toml"   # relative to this file, or a bundled package name
+
+Layers apply in order: the ``extends`` parent, then the world, then the package,
+then the file's own keys. A named world replaces the parent's world blocks whole
+(and a package its ``policy``); the file's own keys then merge on top. Bundled
+worlds live in ``scenarios/worlds/``, packages in ``scenarios/packages/``.
+``load_scenario(source, world="baseline")`` runs a scenario's policy on another
+world: its ``organisation``, ``population``, ``behaviour`` and ``history`` are
+replaced whole by the world's.
+
+An empty file (nothing but comments, or only ``name``/``description``) is an
+error: a scenario with every default is almost always a mistake.
 
 Validation is pydantic's, in strict mode (``"0.3"`` is not a number, ``1.0``
-is not an integer). Every problem becomes one :class:`ScenarioError` whose
-message is one line naming the file, the dotted key and what was allowed::
+is not an integer). Every problem becomes one line naming the file, the line
+(where known), the dotted key and what was allowed; up to :data:`MAX_ERRORS`
+problems of a file are reported at once (a :class:`ScenarioError` whose ``errors``
+holds one :class:`ScenarioError` per line)::
 
-    ordos.toml, key 'policy.tolerance.excuse_rate': expected a number in [0, 1], got 1.5
-    my.toml, key 'policy.tolerence': unknown key (did you mean 'tolerance'? allowed: ...)
+    ordos.toml line 2, key 'policy.tolerance.excuse_rate': expected a number in [0, 1], got 1.5
+    my.toml line 1, key 'policy.tolerence': unknown key (did you mean 'tolerance'? allowed: ...)
     my.toml line 3: invalid TOML (expected '=' after a key in a key/value pair, column 9)
 
 When the offending value was set in a parent file, the message says so:
-``child.toml, key 'policy.bonus.amount' (set in parent.toml): ...``.
+``child.toml, key 'policy.bonus.amount' (set in parent.toml line 2): ...``.
 """
 
 from __future__ import annotations
@@ -52,7 +74,7 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from scenarios.schema import Scenario
+from scenarios.schema import WORLD_BLOCKS, Scenario, dotted_parts, set_dotted
 
 SCENARIO_DIR = Path(__file__).resolve().parent
 """Folder of the bundled scenario library (``baseline.toml``, ``ordos.toml``, ...)."""
@@ -61,7 +83,27 @@ SUFFIX = ".toml"
 HASH_DISPLAY_CHARS = 12
 """Characters of :func:`scenario_hash` shown to people (``ok: ordos (3f9a0c1d2e4b)``)."""
 
+WORLD_DIR = SCENARIO_DIR / "worlds"
+"""Bundled worlds: ``organisation``, ``population`` and ``behaviour`` of a place."""
+
+PACKAGE_DIR = SCENARIO_DIR / "packages"
+"""Bundled policy packages: the ``policy`` of a place."""
+
+MAX_EXTENDS_DEPTH = 64
+"""Files in one ``extends`` chain (a longer chain is an error, not a RecursionError)."""
+
+MAX_ERRORS = 20
+"""Problems of one file reported at once."""
+
+SET_ORIGIN = Path("--set")
+"""The origin named in messages for values given with ``--set`` / ``values=``."""
+
 _NOT_INHERITED = ("name", "description")
+_LAYERS = {  # key in a scenario file -> (bundled folder, what that file may hold)
+    "world": (WORLD_DIR, WORLD_BLOCKS),
+    "package": (PACKAGE_DIR, ("policy",)),
+}
+_META = ("name", "description")
 
 Key = tuple[str | int, ...]
 
@@ -82,9 +124,13 @@ class ScenarioError(Exception):
         Dotted key path (``"policy.tolerance.excuse_rate"``; array items as
         ``"organisation.rank_quota[2]"``).
     line : int, optional
-        Line of a TOML syntax error.
+        Line of the problem: in ``origin`` when given, else in ``file``.
     origin : str or Path, optional
         The parent file that set the offending key, when it is not ``file``.
+    more : sequence of ScenarioError, optional
+        Further problems found in the same file (at most :data:`MAX_ERRORS` in
+        all). ``errors`` holds this one and these; ``str(error)`` is one line
+        per problem.
 
     Examples
     --------
@@ -101,6 +147,7 @@ class ScenarioError(Exception):
         key: str | None = None,
         line: int | None = None,
         origin: str | Path | None = None,
+        more: Sequence[ScenarioError] = (),
     ) -> None:
         self.path = Path(file)
         self.file = self.path.name or str(file)
@@ -108,29 +155,49 @@ class ScenarioError(Exception):
         self.key = key
         self.line = line
         self.origin = None if origin is None else Path(origin)
-        super().__init__(self._message())
+        self.more = tuple(more)
+        super().__init__("\n".join(error.line_text() for error in self.errors))
+
+    @property
+    def errors(self) -> tuple[ScenarioError, ...]:
+        """Every problem of the file, this one first (one :meth:`line_text` each)."""
+        return (self, *self.more)
 
     def __reduce__(self):
         # Keyword-only arguments: rebuild from every field so the error survives
         # pickling (scenarios are loaded in worker processes of parallel runs).
-        keywords = {"key": self.key, "line": self.line, "origin": self.origin}
+        keywords = {"key": self.key, "line": self.line, "origin": self.origin,
+                    "more": self.more}
         return partial(type(self), **keywords), (self.path, self.problem)
 
-    def _message(self) -> str:
+    def line_text(self) -> str:
+        """This problem alone, as one line."""
         where = self.file
-        if self.line is not None:
+        origin = self.origin
+        blamed_elsewhere = origin is not None and origin.absolute() != self.path.absolute()
+        if self.line is not None and not blamed_elsewhere:
             where += f" line {self.line}"
         if self.key is not None:
             where += f", key {self.key!r}"
-        if self.origin is not None and self.origin.name != self.file:
-            where += f" (set in {self.origin.name})"
+        if blamed_elsewhere:
+            # packages/ordos.toml is not ordos.toml: name the folder when the names agree
+            shown = origin.name
+            if shown == self.file:
+                shown = f"{origin.parent.name}/{origin.name}"
+            at = f" line {self.line}" if self.line is not None else ""
+            where += f" (set in {shown}{at})"
         return f"{where}: {self.problem}"
 
 
 # --------------------------------------------------------------------------- public API
 
 
-def load_scenario(path_or_name: str | Path) -> Scenario:
+def load_scenario(
+    path_or_name: str | Path,
+    *,
+    values: Mapping[str, Any] | None = None,
+    world: str | Path | None = None,
+) -> Scenario:
     """Read, resolve and validate one scenario.
 
     Parameters
@@ -138,22 +205,95 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
     path_or_name : str or Path
         A TOML file, or the bare name of a bundled scenario (``"ordos"`` or
         ``"ordos.toml"`` when no such file exists in the working folder).
+    values : mapping of str to value, optional
+        Dotted paths to set after resolving (``{"policy.tolerance.excuse_rate":
+        0.6}``), validated with the file: the route of ``--set``.
+    world : str or Path, optional
+        A world file or bundled world name (``"baseline"``): the scenario's
+        ``organisation``, ``population`` and ``behaviour`` are replaced whole by
+        that world's, so only its ``policy`` (and settings) are its own.
 
     Returns
     -------
     Scenario
-        Frozen and validated; ``extends`` already applied.
+        Frozen and validated; ``extends``, ``world``, ``package`` already applied.
 
     Raises
     ------
     ScenarioError
-        Unknown name, unreadable file, TOML syntax error, bad or cyclic
-        ``extends``, unknown key, wrong type, out-of-range value, or a failed
-        cross-field check; the message is one line.
+        Unknown name, unreadable or empty file, TOML syntax error, bad, cyclic
+        or too long ``extends``, unknown key, wrong type, out-of-range value, or
+        a failed cross-field check: one line per problem, up to :data:`MAX_ERRORS`.
     """
     path = find_scenario_file(path_or_name)
     data, origins = read_resolved(path)
+    if world is not None:
+        data, origins = on_world(data, origins, world)
+    if values:
+        data, origins = with_set_values(data, origins, values, path)
     return validate_scenario(data, path, origins)
+
+
+def on_world(data: Mapping, origins: Mapping[Key, Path], world: str | Path
+             ) -> tuple[dict, dict[Key, Path]]:
+    """``data`` with its world blocks replaced whole by those of the world file ``world``.
+
+    Parameters
+    ----------
+    data, origins
+        A resolved scenario table and who set each key (:func:`read_resolved`).
+    world : str or Path
+        A world file, or the bare name of a bundled world (``"baseline"``).
+    """
+    world_path = find_layer_file(world, "world")
+    world_data, world_origins = read_layer(world_path, "world", ())
+    kept = {k: v for k, v in data.items() if k not in WORLD_BLOCKS}
+    kept.update({k: v for k, v in world_data.items() if k in WORLD_BLOCKS})
+    kept_origins = {k: v for k, v in origins.items() if k[0] not in WORLD_BLOCKS}
+    kept_origins.update({k: v for k, v in world_origins.items() if k[0] in WORLD_BLOCKS})
+    return kept, kept_origins
+
+
+def world_name(world: str | Path) -> str:
+    """The name a world is shown under: its ``name``, else its file's stem."""
+    path = find_layer_file(world, "world")
+    name = read_toml(path).get("name")
+    return name if isinstance(name, str) and name else name_from_stem(path)
+
+
+def with_set_values(data: Mapping, origins: Mapping[Key, Path], values: Mapping[str, Any],
+                    path: Path) -> tuple[dict, dict[Key, Path]]:
+    """``data`` with dotted-path ``values`` set (their origin is :data:`SET_ORIGIN`).
+
+    Raises
+    ------
+    ScenarioError
+        A path that is empty, goes through a value that is not a table, or
+        names the same field as another (``posts.1`` and ``posts.01``).
+    """
+    table = json.loads(json.dumps(data, default=str))
+    new_origins = dict(origins)
+    seen: dict[tuple[str, ...], str] = {}
+    for dotted_path, value in values.items():
+        try:
+            parts = dotted_parts(dotted_path)
+        except ValueError as error:
+            raise ScenarioError(SET_ORIGIN, str(error), key=str(dotted_path)) from None
+        if parts in seen:
+            raise ScenarioError(SET_ORIGIN, f"sets the same value as {seen[parts]!r}",
+                                key=str(dotted_path))
+        seen[parts] = str(dotted_path)
+        try:
+            set_dotted(table, parts, value)
+        except ValueError as error:
+            raise ScenarioError(path, str(error), key=str(dotted_path),
+                                origin=SET_ORIGIN) from None
+        for key in [k for k in new_origins if k[:len(parts)] == parts]:
+            del new_origins[key]
+        for end in range(1, len(parts) + 1):  # tables the path created are --set's too
+            new_origins.setdefault(parts[:end], SET_ORIGIN)
+        new_origins[parts] = SET_ORIGIN
+    return table, new_origins
 
 
 def find_scenario_file(path_or_name: str | Path) -> Path:
@@ -239,15 +379,22 @@ def resolved_toml(scenario: Scenario) -> str:
         TOML text starting with a comment naming the scenario and its hash.
     """
     header = (f"# Resolved scenario '{scenario.name}', sha256 {scenario_hash(scenario)}.\n"
-              "# Written by youwei: every value explicit, no extends.\n\n")
-    return header + tomli_w.dumps(scenario.model_dump(mode="json"))
+              "# Written by youwei: every value explicit (an unset optional value is left "
+              "out), no extends.\n\n")
+    return header + tomli_w.dumps(_without_none(scenario.model_dump(mode="json")))
+
+
+def _without_none(table: Mapping) -> dict:
+    """``table`` without its ``None`` values (TOML has no null; they load back as unset)."""
+    return {key: _without_none(value) if isinstance(value, Mapping) else value
+            for key, value in table.items() if value is not None}
 
 
 # --------------------------------------------------------------------------- reading
 
 
 def read_resolved(path: Path, chain: Sequence[Path] = ()) -> tuple[dict, dict[Key, Path]]:
-    """Read ``path`` and everything it extends, merged into one table.
+    """Read ``path`` and everything it extends or composes, merged into one table.
 
     Parameters
     ----------
@@ -259,28 +406,107 @@ def read_resolved(path: Path, chain: Sequence[Path] = ()) -> tuple[dict, dict[Ke
     Returns
     -------
     data : dict
-        The merged table, without ``extends``; ``name`` and ``description``
-        only if ``path`` itself sets them.
+        The merged table, without ``extends``, ``world`` and ``package``;
+        ``name`` and ``description`` only if ``path`` itself sets them.
     origins : dict
         For every key path set in some file of the chain, the file that set
         the value in force.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`read_toml`; an empty file; a bad, cyclic or too long chain.
     """
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(path, f"extends chain longer than {MAX_EXTENDS_DEPTH} files "
+                                  f"(starting at {chain[0].name})", key="extends")
     data = read_toml(path)
+    if not set(data) - set(_META):
+        raise ScenarioError(path, "empty scenario file: set at least one value, or start "
+                                  "from the bundled baseline with extends = \"baseline\"")
     origins = {key: path for key in key_paths(data)}
     parent_ref = data.pop("extends", None)
-    origins.pop(("extends",), None)
-    if parent_ref is None:
-        return data, origins
-    parent = find_parent(parent_ref, path)
+    layer_refs = {layer: data.pop(layer) for layer in _LAYERS if layer in data}
+    for key in ("extends", *_LAYERS):
+        origins.pop((key,), None)
+    merged: dict = {}
+    merged_origins: dict[Key, Path] = {}
+    if parent_ref is not None:
+        parent = find_parent(parent_ref, path)
+        check_not_in_chain(parent, path, chain, "extends")
+        parent_data, parent_origins = read_resolved(parent, (*chain, path))
+        merged, merged_origins = _inherit(parent_data, parent_origins)
+    for layer, reference in layer_refs.items():
+        layer_path = find_layer_file(reference, layer, child=path)
+        check_not_in_chain(layer_path, path, chain, layer)
+        layer_data, layer_origins = read_layer(layer_path, layer, (*chain, path))
+        layer_data, layer_origins = _inherit(layer_data, layer_origins)
+        blocks = _LAYERS[layer][1]  # a named world (package) replaces the parent's whole
+        merged = {k: v for k, v in merged.items() if k not in blocks}
+        merged_origins = {k: v for k, v in merged_origins.items() if k[0] not in blocks}
+        merged = merge_tables(merged, layer_data)
+        merged_origins.update(layer_origins)
+    return merge_tables(merged, data), {**merged_origins, **origins}
+
+
+def _inherit(data: dict, origins: dict[Key, Path]) -> tuple[dict, dict[Key, Path]]:
+    """A parent's table and origins without what is not inherited (``name``, ``description``)."""
+    data = {k: v for k, v in data.items() if k not in _NOT_INHERITED}
+    return data, {k: v for k, v in origins.items() if k[0] not in _NOT_INHERITED}
+
+
+def check_not_in_chain(target: Path, path: Path, chain: Sequence[Path], key: str) -> None:
+    """Raise a cycle error when ``target`` is ``path`` or one of the files including it."""
     here = [p.resolve() for p in (*chain, path)]
-    if parent.resolve() in here:
-        loop = " -> ".join(p.name for p in here[here.index(parent.resolve()):] + [parent])
-        raise ScenarioError(path, f"extends cycle: {loop}", key="extends")
-    parent_data, parent_origins = read_resolved(parent, (*chain, path))
-    for key in _NOT_INHERITED:
-        parent_data.pop(key, None)
-    parent_origins = {k: v for k, v in parent_origins.items() if k[0] not in _NOT_INHERITED}
-    return merge_tables(parent_data, data), {**parent_origins, **origins}
+    if target.resolve() in here:
+        loop = " -> ".join(p.name for p in here[here.index(target.resolve()):] + [target])
+        raise ScenarioError(path, f"{key} cycle: {loop}", key=key)
+
+
+def read_layer(path: Path, layer: str, chain: Sequence[Path]) -> tuple[dict, dict[Key, Path]]:
+    """A world or package file, resolved, holding only the blocks of its ``layer``.
+
+    Raises
+    ------
+    ScenarioError
+        A block the layer may not hold (``policy`` in a world file), a
+        ``world``/``package`` key inside it, or anything :func:`read_resolved` raises.
+    """
+    _, allowed = _LAYERS[layer]
+    raw = read_toml(path)
+    for key in raw:
+        if key in _LAYERS or (key not in allowed and key not in (*_META, "extends")):
+            lines = key_lines(path)
+            raise ScenarioError(path, f"a {layer} file holds only "
+                                      f"{', '.join(allowed)} (and name, description, extends)",
+                                key=key, line=lines.get((key,)))
+    return read_resolved(path, chain)
+
+
+def find_layer_file(reference: object, layer: str, child: Path | None = None) -> Path:
+    """The file named by ``world = reference`` (or ``package``) in ``child``.
+
+    Relative to ``child``'s folder (or the working folder); a bare name missing
+    there (``"ordos"``) is the bundled world or package of that name.
+    """
+    folder, _ = _LAYERS[layer]
+    where = child if child is not None else Path(str(reference))
+    if not isinstance(reference, str | Path) or not str(reference).strip():
+        raise ScenarioError(where, f"expected a file name or the name of a bundled {layer}, "
+                                   f"got {describe_value(reference)}", key=layer)
+    candidate = Path(reference)
+    if child is not None and not candidate.is_absolute():
+        candidate = child.parent / candidate
+    if candidate.is_file():
+        return candidate
+    text = str(reference)
+    if Path(text).name == text:
+        bundled = folder / (text if text.endswith(SUFFIX) else text + SUFFIX)
+        if bundled.is_file():
+            return bundled
+    names = ", ".join(sorted(p.stem for p in folder.glob("*" + SUFFIX)))
+    raise ScenarioError(where, f"no such {layer} file {text!r} (bundled {layer}s: {names})",
+                        key=layer if child is not None else None)
 
 
 def read_toml(path: Path) -> dict:
@@ -290,7 +516,7 @@ def read_toml(path: Path) -> dict:
     ------
     ScenarioError
         Unreadable file, bytes that are not UTF-8, a TOML syntax error (with its
-        line), or a non-finite number (``nan``, ``inf``).
+        line), or non-finite numbers (``nan``, ``inf``; every one, with its line).
     """
     try:
         raw = path.read_bytes()
@@ -305,11 +531,66 @@ def read_toml(path: Path) -> dict:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise toml_syntax_error(path, error) from error
-    for key, value in leaf_values(data):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ScenarioError(path, f"expected a finite number, got {value}",
-                                key=dotted(key))
+    except RecursionError:
+        raise ScenarioError(path, "invalid TOML (tables or arrays nested too deeply)") from None
+    problems = [ScenarioError(path, f"expected a finite number, got {value}", key=dotted(key),
+                              line=line_of(key, key_lines(path)))
+                for key, value in leaf_values(data)
+                if isinstance(value, float) and not math.isfinite(value)]
+    if problems:
+        raise combined(problems)
     return data
+
+
+def combined(problems: Sequence[ScenarioError]) -> ScenarioError:
+    """One :class:`ScenarioError` carrying up to :data:`MAX_ERRORS` problems."""
+    first, *rest = problems[:MAX_ERRORS]
+    return ScenarioError(first.path, first.problem, key=first.key, line=first.line,
+                         origin=first.origin, more=rest)
+
+
+def key_lines(path: Path) -> dict[tuple[str, ...], int]:
+    """Line (1-based) of every key a TOML file sets, by dotted path; ``{}`` if unreadable.
+
+    Follows ``[table]`` and ``[[array]]`` headers and dotted keys; keys inside
+    inline tables and multi-line values are found through their parent key.
+    """
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return {}
+    found: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    for number, line in enumerate(lines, start=1):
+        header = _HEADER.match(line)
+        if header:
+            table = _key_parts(header.group(1))
+            for end in range(1, len(table) + 1):
+                found.setdefault(table[:end], number)
+            continue
+        assignment = _ASSIGNMENT.match(line)
+        if assignment:
+            parts = (*table, *_key_parts(assignment.group(1)))
+            for end in range(len(table) + 1, len(parts) + 1):
+                found.setdefault(parts[:end], number)
+    return found
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_ASSIGNMENT = re.compile(r"^\s*([A-Za-z0-9_\-.\"' ]+?)\s*=")
+
+
+def _key_parts(text: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in text.split("."))
+
+
+def line_of(loc: Key, lines: Mapping[tuple[str, ...], int]) -> int | None:
+    """The line of the longest prefix of ``loc`` found in ``lines``."""
+    parts = tuple(str(part) for part in loc if isinstance(part, str | int))
+    for end in range(len(parts), 0, -1):
+        if parts[:end] in lines:
+            return lines[parts[:end]]
+    return None
 
 
 def toml_syntax_error(path: Path, error: tomllib.TOMLDecodeError) -> ScenarioError:
@@ -418,14 +699,19 @@ def validate_scenario(data: Mapping, path: Path, origins: Mapping[Key, Path] | N
     Raises
     ------
     ScenarioError
-        The first problem pydantic reports, as one line.
+        Every problem pydantic reports (up to :data:`MAX_ERRORS`), one line
+        each, with the line of the file that set the key where it is known.
     """
     data = dict(data)
     data.setdefault("name", name_from_stem(path))
     try:
         return Scenario.model_validate_json(json.dumps(data, default=str), strict=True)
     except ValidationError as error:
-        raise scenario_error(path, error.errors()[0], origins or {}) from None
+        origins = origins or {}
+        lines: dict[Path, dict] = {}
+        problems = [scenario_error(path, item, origins, lines)
+                    for item in error.errors()[:MAX_ERRORS]]
+        raise combined(problems) from None
 
 
 def name_from_stem(path: Path) -> str:
@@ -437,22 +723,34 @@ def name_from_stem(path: Path) -> str:
 _BOUND_WORDS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
 
 
-def scenario_error(path: Path, error: Mapping, origins: Mapping[Key, Path]) -> ScenarioError:
-    """One pydantic error as a :class:`ScenarioError` naming the dotted key and the range."""
+def scenario_error(path: Path, error: Mapping, origins: Mapping[Key, Path],
+                   lines: dict[Path, dict] | None = None) -> ScenarioError:
+    """One pydantic error as a :class:`ScenarioError` naming the dotted key and the range.
+
+    With ``lines`` (a cache, file -> :func:`key_lines`), the message also names
+    the line that set the key, in ``path`` or in the parent file that set it.
+    """
     loc: Key = tuple(error["loc"])
     is_table_key = bool(loc) and loc[-1] == "[key]"
     value_loc = loc[:-1] if is_table_key else loc
     key = dotted(value_loc) if value_loc else None
     origin = origin_of(value_loc, origins)
+    line = None
+    if lines is not None and value_loc:
+        source = origin or path
+        if source not in lines:
+            lines[source] = key_lines(source) if source != SET_ORIGIN else {}
+        line = line_of(value_loc, lines[source])
+    where = {"key": key, "origin": origin, "line": line}
     kind = error["type"]
     got = describe_value(error.get("input"))
     if kind == "extra_forbidden":
-        return ScenarioError(path, unknown_key_problem(value_loc), key=key, origin=origin)
+        return ScenarioError(path, unknown_key_problem(value_loc), **where)
     if kind in ("value_error", "assertion_error"):  # a check_* across fields of a block
         message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        return ScenarioError(path, message, key=key, origin=origin)
+        return ScenarioError(path, message, **where)
     if kind == "missing":
-        return ScenarioError(path, "expected a value here (required)", key=key, origin=origin)
+        return ScenarioError(path, "expected a value here (required)", **where)
     if kind == "string_pattern_mismatch":
         expected = describe_pattern(str((error.get("ctx") or {}).get("pattern", "")))
     else:
@@ -460,7 +758,7 @@ def scenario_error(path: Path, error: Mapping, origins: Mapping[Key, Path]) -> S
         expected = expected_at(schema_loc) or _lower_first(str(error["msg"]))
     if is_table_key:
         expected += " as the key"
-    return ScenarioError(path, f"expected {expected}, got {got}", key=key, origin=origin)
+    return ScenarioError(path, f"expected {expected}, got {got}", **where)
 
 
 def unknown_key_problem(loc: Key) -> str:
@@ -478,7 +776,7 @@ def allowed_keys(loc: Key) -> list[str]:
     base, _ = schema_node(loc)
     if isinstance(base, type) and issubclass(base, BaseModel):
         keys = list(base.model_fields)
-        return ["extends", *keys] if not loc else keys
+        return ["extends", *_LAYERS, *keys] if not loc else keys
     return []
 
 

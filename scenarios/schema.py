@@ -5,8 +5,12 @@ A scenario separates what the world does (``organisation``, ``population``,
 chooses (the policy blocks under ``policy``: levers a planner compares), as
 EMA Workbench does. Every block is a frozen pydantic model with
 ``extra="forbid"``, so an unknown key is an error naming it, and every number
-declares its range on the field. Variants are made with ``model_copy(update=...)``
-or a TOML ``extends``; nothing is mutated.
+declares its range on the field. Variants are made with
+:meth:`Scenario.with_values` (validated) or a TOML ``extends``; nothing is
+mutated. Do not use ``model_copy(update=...)`` for variants: pydantic does not
+validate it (``years=-5`` would be accepted). The meaning, unit, source and kind
+(lever or uncertainty) of every field are in ``scenarios/catalogue/levers.toml``
+(:mod:`scenarios.levers`, ``youwei levers``).
 
 Units: money in 10,000 yuan a year (万元); time in years; shares in [0, 1];
 rates per year. Effort is in [0, 1]. Ability, performance and scores are on a
@@ -16,8 +20,9 @@ organisation is a Peter-principle pyramid (competence in [1, 10]).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -27,6 +32,21 @@ Positive = Annotated[float, Field(gt=0, le=1e6)]
 NonNegative = Annotated[float, Field(ge=0, le=1e6)]
 Level = Annotated[int, Field(ge=1, le=20)]
 Count = Annotated[int, Field(ge=0, le=1_000_000)]
+
+MAX_SEED = 2**63 - 1
+"""Largest root seed (results store it as a signed 64-bit integer)."""
+
+BYTES_PER_CADRE = 4_000
+BYTES_PER_CADRE_POST = 18
+"""Memory of a run: about 4 KB a cadre (population, events) plus 18 bytes a (cadre,
+post) pair (the yearly allocation's eligible pairs), fitted to two baseline worlds of
+4,270 and 16,270 cadres (``python benchmarks/scenario_memory.py``)."""
+
+MAX_SCENARIO_BYTES = 64 * 10**9
+"""A scenario whose run would need more memory than this (64 GB) is refused."""
+
+WORLD_BLOCKS = ("organisation", "population", "behaviour", "history")
+"""The top-level blocks that describe the world (a world file); ``policy`` is the package."""
 
 
 class _Block(BaseModel):
@@ -97,6 +117,40 @@ class Organisation(_Block):
             raise ValueError("pyramid_levels and pyramid_responsibility differ in length")
         return self
 
+    @model_validator(mode="after")
+    def check_size(self) -> Organisation:
+        n = self.cadre_count()
+        if n == 0:
+            raise ValueError("the organisation has no cadres: give some unit group a count and "
+                             "an establishment above 0" if self.kind is OrganisationKind.COUNTY
+                             else "the organisation has no cadres: pyramid_levels sums to 0")
+        needed = self.memory_estimate()
+        if needed > MAX_SCENARIO_BYTES:
+            raise ValueError(f"the organisation is too large: {n:,} cadres and "
+                             f"{self.post_count():,} posts would need about {needed / 1e9:,.0f} "
+                             f"GB of memory, more than {MAX_SCENARIO_BYTES / 1e9:,.0f} GB: "
+                             f"make it smaller")
+        return self
+
+    def post_count(self) -> int:
+        """Leadership posts in the organisation (every place of a pyramid is a post)."""
+        if self.kind is OrganisationKind.PYRAMID:
+            return sum(self.pyramid_levels)
+        groups = (self.organs, self.frontline, self.key_projects)
+        return sum(group.count * sum(group.posts.values()) for group in groups)
+
+    def memory_estimate(self) -> int:
+        """Bytes a run of this organisation needs, about (:data:`BYTES_PER_CADRE`, ...)."""
+        n = self.cadre_count()
+        return n * BYTES_PER_CADRE + n * self.post_count() * BYTES_PER_CADRE_POST
+
+    def cadre_count(self) -> int:
+        """Cadres in the initial organisation (establishment of every unit, or pyramid places)."""
+        if self.kind is OrganisationKind.PYRAMID:
+            return sum(self.pyramid_levels)
+        groups = (self.organs, self.frontline, self.key_projects)
+        return sum(group.count * group.establishment for group in groups)
+
 
 class Population(_Block):
     """Who the cadres are (distributions of the initial population and of recruits)."""
@@ -114,13 +168,19 @@ class Population(_Block):
     risk_aversion_mean: NonNegative = 1.0
     risk_aversion_sd: NonNegative = 0.3
     young_age_max: int = Field(35, ge=16, le=70)
+    county_young_age_max: int = Field(
+        40, ge=16, le=70,
+        description="young cadres at county level (处级): up to this age (the usual 40 for "
+                    "县处级 young cadres; seed 004's 39 young cadres into banner leadership)")
     # PYRAMID only: competence Normal(mean, sd) truncated to [min, max]
     competence_mean: float = 7.0
     competence_sd: Positive = 2.0
     competence_min: float = 1.0
     competence_max: float = 10.0
-    dismissal_competence: float = Field(
-        4.0, ge=0, le=100, description="PYRAMID: members below this competence are dismissed")
+    dismissal_competence: float | None = Field(
+        None, ge=-100, le=100,
+        description="cadres whose ability is below this are dismissed each year (Pluchino et "
+                    "al. 2010: competence below 4); None = no such rule")
 
     @model_validator(mode="after")
     def check_ages(self) -> Population:
@@ -132,10 +192,10 @@ class Population(_Block):
 
 
 class Behaviour(_Block):
-    """How cadres respond (uncertain parameters of the world; MODEL.md section 2).
+    """How cadres respond (uncertain parameters of the world; docs/model.md section 3).
 
     Calibration of the defaults (placeholders, chosen so that the stylised facts
-    of MODEL.md section 6 follow from the mechanisms; see
+    of docs/model.md section 1.2 follow from the mechanisms; see
     ``tests/regression/test_stylised_facts.py``):
 
     - errors: ``error_base`` 0.01 + ``error_slope`` 0.05 x effort x difficulty gives
@@ -145,10 +205,15 @@ class Behaviour(_Block):
       five times the value of a promotion, so at effort 1 in a town (difficulty
       1.3) the expected sanction cost of the marginal effort, 5 x 0.05 x 1.3 =
       0.33, is comparable to public-service motivation (0.3): without tolerance
-      and without a merit link effort falls to about 0.2 (the reverse-punishment
-      trap), with both it stays near 0.9;
-    - priors 0.5: newcomers do not yet know whether merit counts or errors are
-      forgiven; learning (``learning_rate`` 0.3 a year) takes them to what they see;
+      and without a merit link effort settles at about 0.2 (the reverse-punishment
+      trap), with both near 0.86;
+    - ``choice_noise`` 0.04: effort is the mean of a logit response with sd 0.2 around
+      the optimum, so it never sits at 0 or 1 and stronger incentives keep raising it;
+    - priors 0.5: only the first cadres of the spin-up hold them (the history's
+      equilibrium forgets them); recruits take their colleagues' beliefs, and
+      learning (``learning_rate`` 0.3 a year) takes everyone to what they see;
+    - ``ability_depreciation`` 0.08: what selection and training add to ability
+      fades over about 12 years, so a reform settles within about 20;
     - exits: ``exit_base_rate`` 0.005 x exp(1.5 x low morale), with waiting
       counted beyond ``patience_years`` 3, gives about 1-4% voluntary exits a
       year, concentrated among cadres passed over for years: so promotions
@@ -159,6 +224,11 @@ class Behaviour(_Block):
     fixed_effort: Share = 0.5
     inertia: Share = Field(0.3, description="share keeping last year's effort")
     effort_cost: Positive = Field(1.0, description="c in the quadratic cost c e^2 / 2")
+    choice_noise: float = Field(
+        0.04, ge=0, le=1,
+        description="tau, logit choice noise of effort (utility units; 0 = exact clipped "
+                    "optimum). Assumption, range 0.01-0.1: effort sd sqrt(tau / c) of "
+                    "0.1-0.3 at an interior optimum")
     effort_return: NonNegative = Field(1.0, description="performance per unit effort x difficulty")
     performance_noise: NonNegative = 0.5
     promotion_value: NonNegative = Field(1.0, description="value of a promotion, utility units")
@@ -179,6 +249,11 @@ class Behaviour(_Block):
     transfer_noise: NonNegative = Field(
         0.0, description="PYRAMID common sense: competence change U[-noise, noise] on promotion")
     experience_gain: NonNegative = Field(0.05, description="ability gained per frontline year")
+    ability_depreciation: Share = Field(
+        0.08, description="delta: ability reverts towards the recruits' mean at this rate a "
+                          "year, a fresh shock keeping its spread (AR(1); assumption, range "
+                          "0.02-0.15; cf. the decline of performance stability with time, "
+                          "Sturman, Cheramie and Cashen 2005)")
     experience_years_max: Years = Field(
         5.0, description="frontline years that still add experience_gain (learning saturates)")
     prior_merit_link: Share = Field(
@@ -219,7 +294,7 @@ class Mobility(StrEnum):
 
 
 class Promotion(_Block):
-    """Who gets posts and rank slots (the yearly allocation; MODEL.md section 3)."""
+    """Who gets posts and rank slots (the yearly allocation; docs/model.md section 7.9)."""
 
     rule: PromotionRule = PromotionRule.SENIORITY
     blend_weight: Share = 0.5
@@ -239,6 +314,9 @@ class Promotion(_Block):
     young_share_min: Share = 0.0
     frontline_share_min: Share = 0.0
     max_outflow_per_unit: int = Field(-1, ge=-1)
+    vacancy_chain: bool = Field(
+        False, description="fill the posts left by this year's promotions in the same year, "
+                           "top-down, from the level below (a ladder: the Peter pyramid)")
 
 
 class Tolerance(_Block):
@@ -306,11 +384,36 @@ class UnitPressure(_Block):
         0.3, description="added marginal value of effort in flagged units")
 
 
+class DemotionRanking(StrEnum):
+    """Whom a post holder is ranked against for 能下."""
+
+    UNIT = "unit"  # the cadres of the own unit, for consecutive years
+    COMPARABLE = "comparable"  # the holders of posts of the same level in units of the same kind
+
+
 class Demotion(_Block):
-    """能下: post holders in the bottom share for consecutive years lose the post."""
+    """能下 (seeds 002, 003): post holders judged ineffective lose the post.
+
+    ``ranking = "unit"``: post holders in the bottom ``bottom_share`` of their unit
+    for ``consecutive_years`` lose the post. ``ranking = "comparable"``: each year the
+    lowest ``bottom_share`` (stochastically rounded) of the holders of posts of one
+    level in units of one kind, by assessment score, are adjusted (seed 003: "区里进行
+    考核排名" ... "因工作不力交流9人、免职5人"); of them ``transfer_share`` are moved to
+    another unit without the post (交流) and the others removed from the post (免职).
+    """
 
     bottom_share: Share = 0.0
     consecutive_years: int = Field(2, ge=1, le=10)
+    ranking: DemotionRanking = DemotionRanking.UNIT
+    transfer_share: Share = Field(
+        0.0, description="comparable ranking: P(交流 to another unit | adjusted), else 免职")
+
+    @model_validator(mode="after")
+    def check_ranking(self) -> Demotion:
+        if self.ranking is DemotionRanking.COMPARABLE and self.consecutive_years != 1:
+            raise ValueError("consecutive_years must be 1 with ranking = 'comparable' (one "
+                             "year's ranking decides, as in seed 003)")
+        return self
 
 
 class Recall(_Block):
@@ -328,9 +431,53 @@ class Rotation(_Block):
 
 
 class Establishment(_Block):
-    """核增编制: added frontline establishment."""
+    """核增编制: added frontline establishment.
+
+    With ``reserved_for_staff`` the added slots are filled by hiring long-serving
+    frontline staff (seed 001: "核增的编制优先用于长期工作在镇街一线的骨干人员招聘";
+    "2019年5名优秀村书记被招聘为镇街事业编制人员"), not fresh recruits: hires who
+    served ``staff_years_min`` to twice that in a town before, with that
+    frontline experience (``sim.phases.establishment``).
+    """
 
     added_frontline: Count = 0
+    reserved_for_staff: bool = Field(
+        False, description="added slots go to long-serving frontline staff (骨干人员)")
+    staff_years_min: Years = Field(
+        5.0, description="years a hired staff member served in a town before, at least")
+
+
+class Dispatch(_Block):
+    """派往: one-way dispatch of organ cadres to the frontline (seed 004: "先后将118名干部派往
+    乡村振兴主战场、项目建设主阵地、招商引资最前沿、改革发展第一线"), unlike rotation
+    (交流任职, a swap). Each year ``share`` of the organ cadres without a post (the
+    young ones only with ``young_only``) are sent to frontline units with free
+    establishment slots (``sim.phases.dispatch``)."""
+
+    share: Share = Field(0.0, description="share of eligible organ cadres dispatched a year")
+    young_only: bool = Field(False, description="only cadres up to young_age_max")
+
+
+class Reserve(_Block):
+    """后备干部库: the reserve pool as a stage posts are filled from (seed 003: "80余名干部
+    进入考察视野 ... 39名干部被列入区管正职或副职后备干部"; seed 002: 干部培养储备库).
+
+    Each year the top ``consider_share`` of the cadres outside the reserve and
+    without a level-2 post, by assessment score, enter the inspectors' view
+    (进入考察视野); an on-site inspection (实地查看) observes their performance again
+    with noise sd ``inspection_noise`` and lists (列入后备) those whose inspection
+    score also clears the same threshold. A member leaves the reserve when promoted
+    to a post, or with probability ``1 / term_years`` a year (动态调整). With
+    ``posts_from_reserve`` leadership posts are filled from the list first; others are
+    admitted only where the list is short (``sim.phases.reserve.barred_from_posts``).
+    """
+
+    consider_share: Share = Field(0.0, description="share entering the inspectors' view a year")
+    inspection_noise: NonNegative = Field(
+        1.0, description="sd of the on-site inspection's observation of performance")
+    term_years: float = Field(3.0, ge=1, le=20, description="mean years on the reserve list")
+    posts_from_reserve: bool = Field(
+        False, description="leadership posts are filled from the reserve first")
 
 
 class Policy(_Block):
@@ -345,16 +492,155 @@ class Policy(_Block):
     recall: Recall = Field(default_factory=Recall)
     rotation: Rotation = Field(default_factory=Rotation)
     establishment: Establishment = Field(default_factory=Establishment)
+    dispatch: Dispatch = Field(default_factory=Dispatch)
+    reserve: Reserve = Field(default_factory=Reserve)
+
+
+class History(_Block):
+    """The organisation's past: the rules it ran under before year 1 (the spin-up).
+
+    A county run starts from the stationary state of these rules (``sim.spinup``):
+    the population is drawn, then run under ``policy`` until its structure, beliefs
+    and effort stop drifting; the scenario's own policy takes effect in year 1, so a
+    reform's series is its transition path from the old equilibrium.
+    """
+
+    policy: Policy = Field(
+        default_factory=Policy,
+        description="the old rules; default: baseline's (论资排辈, no 容错, no bonus)")
+    years_min: int = Field(
+        15, ge=0, le=1000,
+        description="spin-up years always run (beliefs settle in about ten, ranks and "
+                    "experience start near their stationary mix); years_max 0 = no spin-up")
+    years_max: int = Field(
+        100, ge=0, le=1000, description="spin-up years at most (stop there if not converged)")
+    window_years: int = Field(
+        5, ge=1, le=100,
+        description="convergence check: means over the last two windows of this length")
+    tolerance: float = Field(
+        0.02, gt=0, le=1,
+        description="converged when the window means of effort and beliefs differ by at "
+                    "most this, of ability by this many ability sd, of age by ten times "
+                    "this in years and of rank by this in ranks")
+
+    @model_validator(mode="after")
+    def check_years(self) -> History:
+        if self.years_min > self.years_max:
+            raise ValueError(f"years_min ({self.years_min}) must not exceed years_max "
+                             f"({self.years_max})")
+        return self
 
 
 class Scenario(_Block):
-    """One world plus one policy package, run for ``years`` from ``seed``."""
+    """One world plus one policy package, run for ``years`` from ``seed``.
+
+    Make a variant with :meth:`with_values` (validated), never with
+    ``model_copy(update=...)`` (not validated).
+    """
+
+    def with_values(self, values: Mapping[str, Any]) -> Scenario:
+        """A validated copy with the fields at the dotted paths set to new values.
+
+        The one documented route for changing levers (or uncertainties) from
+        Python; ``youwei run --set PATH=VALUE`` does the same from the command line.
+
+        Parameters
+        ----------
+        values : mapping of str to value
+            Dotted paths as ``youwei levers`` lists them, e.g.
+            ``{"policy.tolerance.excuse_rate": 0.6, "years": 20,
+            "organisation.frontline.posts.1": 3}``. A table (dict) value sets the
+            keys it names and keeps the others.
+
+        Returns
+        -------
+        Scenario
+            A new, validated scenario; ``self`` is unchanged.
+
+        Raises
+        ------
+        ValueError
+            A path that leads nowhere in the schema, two paths naming the same
+            field, or a value out of its range (a pydantic ``ValidationError``,
+            which is a ``ValueError``, naming the field).
+
+        Examples
+        --------
+        >>> tolerant = Scenario().with_values({"policy.tolerance.excuse_rate": 0.6})
+        >>> tolerant.policy.tolerance.excuse_rate
+        0.6
+        """
+        data = self.model_dump(mode="json")
+        seen: dict[tuple[str, ...], str] = {}
+        for path, value in values.items():
+            parts = dotted_parts(path)
+            if parts in seen:
+                raise ValueError(f"{path!r} sets the same value as {seen[parts]!r}")
+            seen[parts] = path
+            set_dotted(data, parts, value)
+        return type(self).model_validate(data)
 
     name: str = Field("unnamed", pattern=r"^[a-z0-9_]+$")
     description: str = ""
     years: int = Field(15, ge=1, le=10_000)
-    seed: int = Field(1, ge=0)
+    seed: int = Field(1, ge=0, le=MAX_SEED)
     organisation: Organisation = Field(default_factory=Organisation)
     population: Population = Field(default_factory=Population)
     behaviour: Behaviour = Field(default_factory=Behaviour)
     policy: Policy = Field(default_factory=Policy)
+    history: History = Field(default_factory=History)
+
+
+def dotted_parts(path: str) -> tuple[str, ...]:
+    """``"organisation.frontline.posts.01"`` -> ``("organisation", "frontline", "posts", "1")``.
+
+    Integer parts are written canonically, so two spellings of one table key
+    (``posts.1`` and ``posts.01``) are the same path.
+
+    Raises
+    ------
+    ValueError
+        An empty path or an empty part (``"policy..x"``).
+    """
+    parts = str(path).strip().split(".")
+    if not all(part.strip() for part in parts):
+        raise ValueError(f"expected a dotted path such as 'policy.tolerance.excuse_rate', "
+                         f"got {path!r}")
+    return tuple(str(int(part)) if part.strip().isdigit() else part.strip() for part in parts)
+
+
+def set_dotted(table: dict, parts: tuple[str, ...], value: Any) -> None:
+    """Set ``table[parts[0]][parts[1]]...`` to ``value``, creating tables on the way.
+
+    A mapping ``value`` is merged into a table already there. Array items are not
+    addressed (set the whole array).
+
+    Raises
+    ------
+    ValueError
+        A part of the path is a value that is not a table.
+    """
+    node = table
+    for depth, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            where = ".".join(parts[: depth + 1])
+            raise ValueError(f"{where!r} is a value, not a table: set it whole "
+                             f"(e.g. {where}=[...])")
+        node = child
+    last = parts[-1]
+    if isinstance(value, Mapping) and isinstance(node.get(last), dict):
+        node[last] = _merged(node[last], value)
+    else:
+        node[last] = value
+
+
+def _merged(base: dict, override: Mapping) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        key = str(key)
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

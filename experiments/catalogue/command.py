@@ -1,16 +1,22 @@
-"""``youwei scenarios`` and ``youwei validate FILE``: the bundled library and file checks.
+"""``youwei scenarios``, ``validate FILE`` and ``levers``: the library, checks and levers.
 
-Exit codes: 0 success; 2 a scenario that does not load (one line on stderr
-starting with ``youwei: error:``).
+Exit codes: 0 success; 2 a scenario that does not load (one line per problem on
+stderr, each starting with ``youwei: error:``).
+
+Light by design: these commands import the scenario schema (pydantic) and
+nothing of the model, the solver or the data stack.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 from scenarios import ScenarioError, list_scenarios, load_scenario, scenario_hash
+from scenarios.levers import FieldKind, fields, format_value, value_at
 from scenarios.loader import HASH_DISPLAY_CHARS
 
 
@@ -55,6 +61,81 @@ def run_validate(path: str | Path) -> int:
     return 0
 
 
+LEVER_COLUMNS = ("path", "kind", "meaning", "unit", "range", "default", "value")
+_CSV_COLUMNS = (*LEVER_COLUMNS, "source")
+_KIND_WORDS = {"zh": {FieldKind.LEVER: "政策杠杆", FieldKind.UNCERTAINTY: "不确定性",
+                      FieldKind.SETTING: "运行设置"},
+               "en": {FieldKind.LEVER: "lever", FieldKind.UNCERTAINTY: "uncertainty",
+                      FieldKind.SETTING: "setting"}}
+MAX_VALUE_WIDTH = 28
+
+
+def run_levers(scenario: str | Path = "baseline", *, lang: str = "zh", kind: str = "all",
+               fmt: str = "table") -> int:
+    """Print every lever and uncertainty of the schema with its value in ``scenario``.
+
+    Parameters
+    ----------
+    scenario : str or Path
+        A scenario file or bundled name whose values are shown.
+    lang : {"zh", "en"}
+        Language of the meanings and kinds.
+    kind : {"lever", "uncertainty", "setting", "all"}
+        Only fields of this kind.
+    fmt : {"table", "csv"}
+        An aligned table (values that differ from the default marked ``*``),
+        or CSV with the source of every field.
+
+    Returns
+    -------
+    int
+        0, or 2 when the scenario does not load (every problem printed).
+    """
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as error:
+        return _fail(str(error))
+    data = loaded.model_dump(mode="json")
+    rows = []
+    for field in fields():
+        if kind != "all" and field.kind.value != kind:
+            continue
+        value = value_at(data, tuple(field.path.split(".")))
+        rows.append({"path": field.path, "kind": _KIND_WORDS[lang][field.kind],
+                     "meaning": field.meaning[lang], "unit": field.unit, "range": field.range,
+                     "default": format_value(field.default), "value": format_value(value),
+                     "source": field.source, "changed": value != field.default})
+    if fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=_CSV_COLUMNS, extrasaction="ignore",
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return 0
+    print(f"# {loaded.name}: {len(rows)} fields (* = differs from the default)")
+    table = [dict(row, value=("* " if row["changed"] else "  ") + row["value"]) for row in rows]
+    for row in table:
+        for column in ("default", "value", "range"):
+            row[column] = _clip(row[column], MAX_VALUE_WIDTH)
+    widths = {c: max(_width(c), *(_width(row[c]) for row in table)) for c in LEVER_COLUMNS}
+    print("  ".join(_pad(c, widths[c]) for c in LEVER_COLUMNS).rstrip())
+    for row in table:
+        print("  ".join(_pad(row[c], widths[c]) for c in LEVER_COLUMNS).rstrip())
+    return 0
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|[。！？]")
 _ABBREVIATIONS = ("al.", "e.g.", "i.e.", "cf.", "vs.", "etc.", "No.")
 
@@ -79,5 +160,7 @@ def first_sentence(text: str) -> str:
 
 
 def _fail(message: str) -> int:
-    print(f"youwei: error: {' '.join(message.split())}", file=sys.stderr)
+    """Print each line of ``message`` (one problem each) after ``youwei: error:``; return 2."""
+    for line in message.splitlines() or [message]:
+        print(f"youwei: error: {' '.join(line.split())}", file=sys.stderr)
     return 2

@@ -109,7 +109,9 @@ def atomic_dir(out_dir: Path) -> Iterator[Path]:
     """Yield a temporary sibling folder of ``out_dir`` that replaces it on a clean exit.
 
     The parent of ``out_dir`` is created if missing. On any exception the
-    temporary folder is removed and ``out_dir`` is left as it was. Callers
+    temporary folder is removed and ``out_dir`` is left as it was. The same as
+    :func:`experiments.common.folders.staging_dir`: the temporary folder is
+    locked while it lives, and one left by a killed run is removed by the next. Callers
     check ``out_dir`` first (``check_out_dir``): an existing folder is replaced
     whole.
 
@@ -118,16 +120,10 @@ def atomic_dir(out_dir: Path) -> Iterator[Path]:
     >>> with atomic_dir(out) as staging:  # doctest: +SKIP
     ...     (staging / "manifest.json").write_text("{}")
     """
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = out_dir.parent / f".{out_dir.name}.{uuid.uuid4().hex[:12]}.partial"
-    staging.mkdir()
-    try:
+    from experiments.common.folders import staging_dir  # locked, cleans stale staging
+
+    with staging_dir(out_dir) as staging:
         yield staging
-        replace_dir(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def replace_dir(new: Path, target: Path) -> None:

@@ -10,7 +10,8 @@ Replication k of every scenario runs from child k of
 are paired by replication (see ``experiments.simulation.compare``).
 
 Outputs in ``--out`` (written into a temporary sibling folder that replaces
-``--out`` only once complete):
+``--out`` only once complete; an existing ``--out`` is replaced only when its
+``manifest.json`` marks it as a previous comparison and it holds nothing else):
 
 ``series.parquet``
     The tidy table: one row per (scenario, replication, year), one column per
@@ -40,9 +41,16 @@ Exit codes
 ----------
 0  comparison written.
 2  bad input (fewer than 2 scenarios, a scenario that does not load,
-   replications < 2, bad ``--years``/``--seed``/``--workers``, scenarios of
-   different kinds or years, an unusable ``--out``): one line on stderr
-   starting with ``youwei: error:``, nothing written.
+   replications < 2, bad ``--years``/``--seed``/``--workers``/``--scheduler``,
+   scenarios of different kinds or years, an unusable ``--out``): one line on
+   stderr starting with ``youwei: error:``, nothing written.
+3  a replication raised: its error on one line, nothing written.
+4  a worker process died: nothing written.
+
+The replications run through the shared runner (``experiments.common.runner``):
+``--workers N`` local processes (default one per core, as for ``youwei sweep``;
+1 runs in this process) or ``--scheduler tcp://host:8786`` for a Dask cluster.
+The results are the same on all three.
 """
 
 from __future__ import annotations
@@ -50,16 +58,16 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from experiments.common.errors import InputError
+from experiments.common.folders import check_out_folder, output_signature, staging_dir
 from experiments.common.provenance import (
-    atomic_dir,
-    check_out_dir,
     command_line,
     software_versions,
     to_json_safe,
@@ -75,13 +83,19 @@ from experiments.simulation.compare_report import (
     policy_differences,
     render_report,
 )
-from experiments.simulation.run import PROGRESS_DELAY_SECONDS, override, report_error
+from experiments.simulation.run import override, report_error
 from scenarios import Scenario, ScenarioError, load_scenario, resolved_toml, scenario_hash
-from scenarios.loader import HASH_DISPLAY_CHARS
+from scenarios.loader import HASH_DISPLAY_CHARS, world_name
 
-DATA_FILES = ("series.parquet", "summary.csv", "manifest.json", "report.html")
+DATA_FILES = ("series.parquet", "summary.csv", "pairwise.csv", "manifest.json", "report.html")
 OUTPUT_FILES = DATA_FILES + FIGURE_FILES
-"""The files ``run_compare`` may write; a folder holding only these may be replaced."""
+"""The files ``run_compare`` may write (``manifest.json`` lists those it wrote)."""
+
+OUTPUT_KIND = "comparison"
+"""The signature in ``manifest.json`` by which a previous comparison in ``--out`` is known."""
+
+EXIT_REPLICATION_FAILED = 3
+EXIT_STOPPED = 4
 
 MIN_SCENARIOS = 2
 MIN_REPLICATIONS = 2  # a t-interval needs a sample standard deviation
@@ -115,7 +129,12 @@ class Comparison:
         As run: ``years`` and ``seed`` set to the comparison's.
     labels : tuple of str
         Unique scenario labels (names, ``_2`` added to a repeat).
-    replications, years, seed, workers : int
+    replications, years, seed : int
+    workers : int or None
+        Local worker processes; None for one per core.
+    world : str or None
+        The name of the world every scenario's policy ran on (``"baseline"``),
+        or ``None`` when each scenario ran on its own world.
     """
 
     sources: tuple[str, ...]
@@ -124,7 +143,8 @@ class Comparison:
     replications: int
     years: int
     seed: int
-    workers: int
+    workers: int | None
+    world: str | None = None
 
     @property
     def hashes(self) -> tuple[str, ...]:
@@ -138,8 +158,12 @@ def run_compare(
     years: int | None,
     seed: int | None,
     out: Path,
-    workers: int = 1,
+    workers: int | None = None,
+    scheduler: str | None = None,
     command: list[str] | None = None,
+    values: Mapping[str, Any] | None = None,
+    world: str | Path | None = None,
+    lang: str = "en",
 ) -> int:
     """Simulate each scenario ``replications`` times, compare them, write ``out``.
 
@@ -158,38 +182,65 @@ def run_compare(
         Root seed (>= 0); default the first scenario's ``seed``.
     out : Path
         Output folder: created, or replaced if it holds a previous comparison.
-    workers : int
-        Worker processes (>= 1); the results do not depend on it.
+    workers : int, optional
+        Worker processes (>= 1; 1 runs in this process); default one per core,
+        as for ``youwei sweep``. The results do not depend on it.
+    scheduler : str, optional
+        A Dask scheduler address (``tcp://host:8786``) whose workers run the
+        replications instead (a trusted cluster: tasks travel as pickles).
     command : list of str, optional
         The command line, recorded in ``manifest.json`` and ``report.html``.
+    values : mapping of str to value, optional
+        Dotted paths set in every scenario (``--set``), validated.
+    world : str or Path, optional
+        Run every scenario's policy package on this world (a bundled world
+        name or a world file; the CLI's default is ``"baseline"``); ``None``
+        runs each scenario on its own world. ``Comparison.world`` names it.
+    lang : {"en", "zh"}
+        Language of ``report.html`` and its figures (the CLI's default is ``zh``).
 
     Returns
     -------
     int
-        0 when written; 2 on bad input (one line on stderr, nothing written).
+        0 when written; 2 on bad input (one line per problem on stderr, nothing written);
+        3 when a replication raised, 4 when a worker process died (one line, nothing
+        written).
     """
     out = Path(out)
     try:
-        check_out_dir(out, OUTPUT_FILES, what="a previous comparison")
+        check_out_folder(out, OUTPUT_KIND)
         plan = plan_comparison(scenarios, replications=replications, years=years, seed=seed,
-                               workers=workers)
+                               workers=workers, values=values, world=world)
     except (InputError, ScenarioError) as error:
         return report_error(str(error))
 
-    from experiments.simulation.compare import replication_tasks, run_replications
+    from experiments.common.runner import WorkersLost
+    from experiments.simulation.compare import (
+        ReplicationFailed,
+        replication_tasks,
+        run_replications,
+    )
 
     tasks = replication_tasks(plan.scenarios, plan.labels, replications=plan.replications,
                               seed=plan.seed)
     manifest = comparison_manifest(plan, command)
     try:
-        with (atomic_dir(out) as staging,
-              contextlib.closing(run_replications(tasks, workers=plan.workers)) as results):
-            series = stream_series(staging / "series.parquet", with_progress(results, len(tasks)),
+        with (staging_dir(out) as staging,
+              contextlib.closing(run_replications(tasks, workers=plan.workers,
+                                                  scheduler=scheduler)) as results):
+            series = stream_series(staging / "series.parquet", results,
                                    metadata=parquet_provenance(manifest))
-            summary = write_comparison(staging, series, plan, manifest)
-            check_out_dir(out, OUTPUT_FILES, what="a previous comparison")  # the run took time
+            summary = write_comparison(staging, series, plan, manifest, lang=lang)
+            check_out_folder(out, OUTPUT_KIND)  # again: the run took time
     except InputError as error:
         return report_error(str(error))
+    except ReplicationFailed as error:
+        print(f"youwei: error: {' '.join(str(error).split())}; nothing written",
+              file=sys.stderr)
+        return EXIT_REPLICATION_FAILED
+    except WorkersLost as error:
+        print(f"youwei: error: stopped: {error}; nothing written", file=sys.stderr)
+        return EXIT_STOPPED
     except OSError as error:
         return report_error(f"cannot write {out}: {error.strerror or error}")
     print(console_summary(summary, plan, out))
@@ -200,8 +251,13 @@ def run_compare(
 
 
 def plan_comparison(sources: Sequence[str], *, replications: int, years: int | None,
-                    seed: int | None, workers: int = 1) -> Comparison:
+                    seed: int | None, workers: int | None = None,
+                    values: Mapping[str, Any] | None = None,
+                    world: str | Path | None = None) -> Comparison:
     """Load and check the scenarios and settings of a comparison.
+
+    With ``world``, every scenario's world blocks are that world's (the policy
+    packages are compared on one world); ``values`` are set in every scenario.
 
     Raises
     ------
@@ -218,9 +274,9 @@ def plan_comparison(sources: Sequence[str], *, replications: int, years: int | N
     if not _is_int(replications) or replications < MIN_REPLICATIONS:
         raise InputError("--replications", f"an integer >= {MIN_REPLICATIONS} (a confidence "
                          "interval needs at least 2 replications)", got=str(replications))
-    if not _is_int(workers) or workers < 1:
+    if workers is not None and (not _is_int(workers) or workers < 1):
         raise InputError("--workers", "an integer >= 1", got=str(workers))
-    loaded = [_load(source) for source in sources]
+    loaded = [_load(source, values=values, world=world) for source in sources]
     first = loaded[0]
     for source, scenario in zip(sources[1:], loaded[1:], strict=True):
         if scenario.organisation.kind is not first.organisation.kind:
@@ -238,16 +294,19 @@ def plan_comparison(sources: Sequence[str], *, replications: int, years: int | N
     from experiments.simulation.compare import unique_labels
 
     return Comparison(tuple(sources), run, tuple(unique_labels([s.name for s in run])),
-                      int(replications), int(years), int(seed), int(workers))
+                      int(replications), int(years), int(seed),
+                      None if workers is None else int(workers),
+                      world=None if world is None else world_name(world))
 
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _load(source: str) -> Scenario:
+def _load(source: str, *, values: Mapping[str, Any] | None = None,
+          world: str | Path | None = None) -> Scenario:
     try:
-        return load_scenario(source)
+        return load_scenario(source, values=values, world=world)
     except OSError as error:  # an unreadable file the loader did not name
         raise InputError(source, "a readable scenario file",
                          got=str(error.strerror or error)) from error
@@ -262,9 +321,11 @@ def comparison_manifest(plan: Comparison, command: Sequence[str] | None) -> dict
     from experiments.simulation.compare import CONFIDENCE, DERIVED_METRICS
 
     return to_json_safe({
+        **output_signature(OUTPUT_KIND),
         "comparison": "paired by replication: replication k of every scenario runs from "
                       "numpy.random.SeedSequence(seed).spawn(replications)[k]",
         "reference": plan.labels[0],
+        "world": plan.world,
         "scenarios": [{
             "label": label,
             "name": scenario.name,
@@ -301,25 +362,6 @@ def parquet_provenance(manifest: dict) -> dict[str, str]:
 
 
 # ----------------------------------------------------------------------------- running
-
-
-def with_progress(results: Iterable[pd.DataFrame], total: int) -> Iterator[pd.DataFrame]:
-    """``results`` with a progress bar on stderr, shown only on a terminal and for long work."""
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, unit="run", desc="replications", file=sys.stderr, leave=False,
-               delay=PROGRESS_DELAY_SECONDS, disable=not _is_terminal(sys.stderr))
-    with bar:
-        for frame in results:
-            yield frame
-            bar.update()
-
-
-def _is_terminal(stream) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
 
 
 def stream_series(path: Path, results: Iterable[pd.DataFrame], *,
@@ -378,20 +420,31 @@ def stream_series(path: Path, results: Iterable[pd.DataFrame], *,
 
 
 def write_comparison(folder: Path, series: pd.DataFrame, plan: Comparison,
-                     manifest: dict) -> pd.DataFrame:
-    """Write ``summary.csv``, the figures, ``report.html`` and ``manifest.json``; return
-    the summary (without the provenance columns)."""
-    from experiments.simulation.compare import replication_values, summarise
+                     manifest: dict, lang: str = "en") -> pd.DataFrame:
+    """Write ``summary.csv``, ``pairwise.csv`` (every pair of scenarios), the figures,
+    ``report.html`` and ``manifest.json``; return the summary (without the provenance
+    columns)."""
+    from experiments.simulation.compare import (
+        pairwise_differences,
+        replication_values,
+        summarise,
+    )
+    from experiments.simulation.compare_report import report_caveats
 
-    summary = summarise(replication_values(series))
+    values = replication_values(series)
+    summary = summarise(values)
+    pairs = pairwise_differences(values)
     with_provenance(summary, plan, manifest).to_csv(folder / "summary.csv", index=False,
                                                    lineterminator="\n")
-    figures = draw_figures(series, summary, plan, manifest)
+    pairs.to_csv(folder / "pairwise.csv", index=False, lineterminator="\n")
+    figures = draw_figures(series, summary, plan, manifest, pairs=pairs, lang=lang)
     for stem, (_, png) in figures.items():
         (folder / f"{stem}.png").write_bytes(png)
     policy = policy_differences({s["label"]: s["resolved"] for s in manifest["scenarios"]})
+    notes = (caveats(manifest, summary, policy) if lang == "en"
+             else report_caveats(manifest, summary, policy, lang))
     report = render_report(manifest=manifest, summary=summary, policy=policy, figures=figures,
-                           caveats=caveats(manifest, summary, policy))
+                           caveats=notes, pairs=pairs, lang=lang)
     (folder / "report.html").write_text(report, encoding="utf-8")
     files = [*DATA_FILES, *(f"{stem}.png" for stem in figures)]
     text = json.dumps({**manifest, "files": files}, indent=2, ensure_ascii=False,
@@ -421,9 +474,23 @@ def figure_note(manifest: dict) -> str:
 
 
 def draw_figures(series: pd.DataFrame, summary: pd.DataFrame, plan: Comparison,
-                 manifest: dict) -> dict[str, tuple[str, bytes]]:
+                 manifest: dict, *, pairs: pd.DataFrame | None = None,
+                 lang: str = "en") -> dict[str, tuple[str, bytes]]:
     """Every figure as (report caption, PNG bytes); band figures none of whose metrics
-    the scenarios report (pyramids) are left out."""
+    the scenarios report (pyramids) are left out. Labels in ``lang`` when a font for it
+    is found (``experiments.common.fonts``), else in English."""
+    import matplotlib
+
+    from experiments.common.fonts import figure_language, font_rc
+
+    shown = figure_language(lang)
+    with matplotlib.rc_context(font_rc(shown)):
+        return _draw_figures(series, summary, plan, manifest, pairs, shown, lang)
+
+
+def _draw_figures(series, summary, plan, manifest, pairs, shown, lang):
+    from experiments.simulation.compare_report import figure_caption
+
     note = figure_note(manifest)
     description = note + "; scenarios: " + ", ".join(
         f"{label} ({digest[:HASH_DISPLAY_CHARS]})"
@@ -432,13 +499,15 @@ def draw_figures(series: pd.DataFrame, summary: pd.DataFrame, plan: Comparison,
     for stem, spec in BAND_FIGURES.items():
         if not any(column in series.columns for _, column in spec.panels):
             continue
-        png = figure_png(plot_bands(series, spec, note=note), description=description)
-        figures[stem] = (CAPTIONS.get(stem, spec.title + ".") + BAND_NOTE, png)
-    png = figure_png(plot_differences(summary, note=note), description=description)
-    figures[DIFFERENCE_FIGURE] = (
-        f"Difference of each scenario from {plan.labels[0]} in the final year, paired by "
-        f"replication, with its 95% confidence interval; a filled point's interval excludes "
-        f"zero.", png)
+        png = figure_png(plot_bands(series, spec, note=note, lang=shown),
+                         description=description)
+        caption = (CAPTIONS.get(stem, spec.title + ".") + BAND_NOTE if lang == "en"
+                   else figure_caption(stem, lang))
+        figures[stem] = (caption, png)
+    png = figure_png(plot_differences(summary, note=note, pairs=pairs, lang=shown),
+                     description=description)
+    figures[DIFFERENCE_FIGURE] = (figure_caption(DIFFERENCE_FIGURE, lang,
+                                                 reference=plan.labels[0]), png)
     return figures
 
 

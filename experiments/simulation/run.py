@@ -1,7 +1,8 @@
 """``youwei run``: simulate one scenario for its years and write the run folder.
 
 Outputs in ``--out`` (written into a temporary sibling folder that replaces
-``--out`` only once complete):
+``--out`` only once complete; an existing ``--out`` is replaced only when its
+``manifest.json`` marks it as a previous run and it holds nothing else):
 
 ``series.parquet``, ``series.csv``
     One row per year, every model reporter of ``sim.metrics``, plus the
@@ -29,27 +30,31 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from tqdm import tqdm
 
 from experiments.common.errors import InputError
 from experiments.common.figures import FIGURE_FILES, save_figures
+from experiments.common.folders import check_out_folder, output_signature, staging_dir
 from experiments.common.provenance import (
-    atomic_dir,
-    check_out_dir,
     command_line,
     software_versions,
     to_json_safe,
 )
 from scenarios import Scenario, ScenarioError, load_scenario, resolved_toml, scenario_hash
+from scenarios.schema import MAX_SEED
 
 DATA_FILES = ("series.parquet", "series.csv", "cadres.parquet", "moves.csv", "errors.csv",
               "manifest.json")
 OUTPUT_FILES = DATA_FILES + FIGURE_FILES
-"""The files ``run_run`` may write; a folder holding only these may be replaced."""
+"""The files ``run_run`` may write (``manifest.json`` lists those it wrote)."""
+
+OUTPUT_KIND = "run"
+"""The signature in ``manifest.json`` by which a previous run in ``--out`` is known."""
 
 PROVENANCE_COLUMNS = ("scenario", "scenario_hash", "seed")
 
@@ -87,6 +92,7 @@ def run_run(
     out: Path,
     plot: bool,
     command: Sequence[str] | None = None,
+    values: Mapping[str, Any] | None = None,
 ) -> int:
     """Simulate one scenario, write the run folder, print a summary; return the exit code.
 
@@ -99,21 +105,25 @@ def run_run(
     seed : int, optional
         Root seed (>= 0); default the scenario's ``seed``.
     out : Path
-        Output folder: created, or replaced if it holds a previous run.
+        Output folder: created, or replaced if its ``manifest.json`` marks it as a
+        previous run and it holds nothing else.
     plot : bool
         Also write the PNG figures.
     command : sequence of str, optional
         The command line, recorded in ``manifest.json``.
+    values : mapping of str to value, optional
+        Dotted paths to set (``--set``), validated with the scenario
+        (``{"policy.tolerance.excuse_rate": 0.6}``).
 
     Returns
     -------
     int
-        0 when written; 2 on bad input (one line on stderr, nothing written).
+        0 when written; 2 on bad input (one line per problem on stderr, nothing written).
     """
     out = Path(out)
     try:
-        check_out_dir(out, OUTPUT_FILES, what="a previous run")
-        resolved = override(load_scenario(scenario), years=years, seed=seed)
+        check_out_folder(out, OUTPUT_KIND)
+        resolved = override(load_scenario(scenario, values=values), years=years, seed=seed)
     except (InputError, ScenarioError) as error:
         return report_error(str(error))
     except OSError as error:  # an unreadable file the loader did not name
@@ -129,8 +139,8 @@ def run_run(
     tables = run_tables(model, resolved)
     manifest = run_manifest(resolved, scenario, command)
     try:
-        check_out_dir(out, OUTPUT_FILES, what="a previous run")  # again: the run took time
-        with atomic_dir(out) as staging:
+        check_out_folder(out, OUTPUT_KIND)  # again: the run took time
+        with staging_dir(out) as staging:
             write_run(staging, tables, manifest, plot=plot)
     except InputError as error:
         return report_error(str(error))
@@ -141,8 +151,9 @@ def run_run(
 
 
 def report_error(message: str) -> int:
-    """Print ``youwei: error: <message>`` as one line on stderr and return 2."""
-    print(f"youwei: error: {' '.join(message.split())}", file=sys.stderr)
+    """Print ``youwei: error: <line>`` on stderr for each problem (line) of ``message``."""
+    for line in message.splitlines() or [message]:
+        print(f"youwei: error: {' '.join(line.split())}", file=sys.stderr)
     return 2
 
 
@@ -160,8 +171,8 @@ def override(scenario: Scenario, *, years: int | None, seed: int | None) -> Scen
             raise InputError("--years", f"an integer in [1, {MAX_YEARS}]", got=str(years))
         update["years"] = int(years)
     if seed is not None:
-        if seed < 0:
-            raise InputError("--seed", "an integer >= 0", got=str(seed))
+        if not 0 <= seed <= MAX_SEED:
+            raise InputError("--seed", "an integer in [0, 2**63 - 1]", got=str(seed))
         update["seed"] = int(seed)
     return scenario.model_copy(update=update) if update else scenario
 
@@ -220,6 +231,7 @@ def run_tables(model, scenario: Scenario) -> dict[str, pd.DataFrame]:
 def run_manifest(scenario: Scenario, source: str, command: Sequence[str] | None) -> dict:
     """The content of ``manifest.json`` (no timestamp: same inputs, same manifest)."""
     return to_json_safe({
+        **output_signature(OUTPUT_KIND),
         "scenario": {
             "name": scenario.name,
             "source": str(source),

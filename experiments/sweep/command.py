@@ -6,16 +6,21 @@
                  [--scheduler tcp://host:8786] [--resume]
     youwei analyze results/tol/
 
-The spec format is in :mod:`experiments.sweep.spec`, the folder layout and the
-resume guarantees in :mod:`experiments.sweep.engine`, the analysis in
-:mod:`experiments.sweep.analyze`.
+The spec format is in :mod:`experiments.sweep.spec`, the folder layout, the
+lock and the resume guarantees in :mod:`experiments.sweep.engine`, the
+executors in :mod:`experiments.common.runner` (``--workers`` defaults to one
+per core, as for ``youwei compare``), the analysis in
+:mod:`experiments.sweep.analyze`. Progress goes to stderr: a bar on a
+terminal, a line every ~10 s elsewhere.
 
 Exit codes of ``youwei sweep``
 ------------------------------
 0  every run finished; ``runs.parquet``, ``series.parquet`` (and an empty
    ``failures.parquet``) written.
 2  bad input (a spec that does not validate, bad ``--workers``/``--scheduler``,
-   an unusable ``--out``): one line on stderr, nothing run.
+   an unusable ``--out``, or one another sweep is running in): one line on
+   stderr, nothing run. Also a Dask cluster that stays without a live worker
+   for 60 s in the middle of the sweep: finished runs are saved for ``--resume``.
 3  the sweep went through, but some runs failed: the tables are written and
    ``failures.parquet`` holds each failed run's error and traceback.
 4  stopped early (a worker process died): finished runs are saved; rerun with
@@ -70,7 +75,8 @@ def run_sweep(spec: Path, *, out: Path, workers: int | None, scheduler: str | No
     int
         See the module docstring.
     """
-    start_early(workers, scheduler)  # local workers import the model while the spec loads
+    # Local workers import the model while the spec loads (preload as engine.WORKER_PRELOAD).
+    start_early(workers, scheduler, preload=("sim", "experiments.sweep.engine"))
     from experiments.sweep.spec import SpecError, load_spec, spec_summary
 
     try:
@@ -145,6 +151,7 @@ def run_analyze(folder: Path, *, command: Sequence[str] | None = None) -> int:
 
 
 def report_error(message: str) -> int:
-    """Print ``youwei: error: <message>`` as one line on stderr and return 2."""
-    print(f"youwei: error: {' '.join(message.split())}", file=sys.stderr)
+    """Print ``youwei: error: <line>`` on stderr for each problem (line) of ``message``."""
+    for line in message.splitlines() or [message]:
+        print(f"youwei: error: {' '.join(line.split())}", file=sys.stderr)
     return EXIT_BAD_INPUT

@@ -4,18 +4,23 @@ A sweep folder (``--out``) holds::
 
     manifest.json      the spec as resolved, its SHA-256, the seeds and how runs derive
                        theirs, software versions, the model code's SHA-256, the commands,
-                       the status and counts
+                       the status and counts, and the signature {"youwei_output": "sweep"}
     design.parquet     one row per point: sample, each parameter's value (and the
                        sampler's unit coordinates, unit:<path>, for the analysers)
-    parts/             results as they finish, one pair of files per task:
-      p000012-series.parquet   the yearly reporters of the task's finished runs
-      p000012-runs.parquet     one row per run of the task: status ok or failed,
-                               the outputs, or the error and its traceback
-    runs.parquet       at the end: one row per finished run: run_id, sample,
-                       replication, seed, the parameters, the outputs
-    series.parquet     at the end: one row per (run_id, year), every model reporter
-    failures.parquet   at the end: one row per failed run: run_id, sample, replication,
-                       seed, the parameters, error, traceback
+    runs.parquet       one row per finished run: run_id, sample, replication, seed, the
+                       parameters, the outputs
+    series.parquet     one row per (run_id, year), every model reporter
+    failures.parquet   one row per failed run: run_id, sample, replication, seed, the
+                       parameters, error, traceback
+
+While the sweep runs, results stream to ``parts/``, a pair of files every few
+seconds (``p000012-series.parquet``: the yearly reporters of the runs
+finished since the last pair; ``p000012-runs.parquet``: one row per run, status
+ok or failed, the outputs, or the error and its traceback). After a sweep that
+went through, the parts are compacted into the three tables and ``parts/`` is
+removed. The folder is locked while a sweep runs in it
+(:func:`experiments.common.folders.lock_folder`): a second sweep on it refuses
+at once, naming the holder.
 
 Run ids are ``<first 12 hex of the spec's SHA-256>-<sample>-<replication>``
 (zero-padded, so sorting by id sorts by sample and replication); the seed of a
@@ -29,13 +34,15 @@ and renamed (``os.replace``, atomic), the series file first and the runs file
 last: a run counts as done only once its runs file exists, and the runs file
 exists only once its series file is complete. ``--resume`` (after Ctrl-C, a
 crash or ``kill -9``) deletes temporary files and series files left without
-their runs file, reads the run ids of the runs files, and runs only the others
-(failed runs are tried again). The final tables are built from the committed
-parts alone, one row per run id (a finished row beats a failed one; its series
-rows come from the same part), sorted by run id: whatever was interrupted and
-resumed, nothing is lost or duplicated, and the tables equal those of an
-uninterrupted sweep. A resume refuses a folder
-made by another spec, other software versions or other model code.
+their runs file, turns final tables found in the folder back into one part (a
+compacted sweep, or one killed while compacting), reads the run ids of the runs
+files, and runs only the others (failed runs are tried again). The final
+tables are built from the committed parts alone, one row per run id (a
+finished row beats a failed one; its series rows come from the same part),
+sorted by run id: whatever was interrupted and resumed, nothing is lost or
+duplicated, and the tables equal those of an uninterrupted sweep. A resume
+refuses a folder made by another spec, other software versions or other model
+code. The runs go through the shared executor (:mod:`experiments.common.runner`).
 """
 
 from __future__ import annotations
@@ -43,16 +50,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sys
 import time
-import traceback
 import uuid
-import warnings
-from collections import deque
-from collections.abc import Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -61,22 +64,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from tqdm import tqdm
 
 from experiments.common.errors import InputError
+from experiments.common.folders import check_out_folder, lock_folder, output_signature
+from experiments.common.progress import ProgressMode
 from experiments.common.provenance import (
     SIMULATION_SOFTWARE,
-    check_out_dir,
     command_line,
     software_versions,
     to_json_safe,
 )
 from experiments.common.runner import (
     TARGET_TASK_SECONDS,
-    TASKS_PER_WORKER,
-    ChunkSizer,
-    Workers,
-    open_workers,
+    TaskFailure,
+    WorkersLost,
+    open_runner,
 )
 from experiments.sweep.designs import design_seed
 from experiments.sweep.spec import OutputSummary, SweepSpec, with_values
@@ -155,8 +157,12 @@ def run_orders(spec: SweepSpec) -> list[RunOrder]:
 
 
 @dataclass(frozen=True)
-class ChunkTask:
-    """Runs executed as one task on a worker (everything a worker needs, picklable)."""
+class RunTask:
+    """One run, with everything a worker needs (picklable plain data).
+
+    The runner sends tasks in chunks; a chunk is pickled as one object, so the
+    base scenario its tasks share travels once per chunk.
+    """
 
     scenario: Scenario
     paths: tuple[str, ...]
@@ -164,65 +170,36 @@ class ChunkTask:
     seed: int
     outputs: tuple[str, ...]
     summary: OutputSummary
-    runs: tuple[RunOrder, ...]
+    order: RunOrder
 
 
 @dataclass(frozen=True)
-class ChunkResult:
-    """What a task sends back.
+class RunResult:
+    """What a run sends back.
 
     Attributes
     ----------
-    runs : dict of lists
-        One entry per run of the task: ``run_id``, ``sample``, ``replication``,
-        ``status``, each output, ``error``, ``traceback`` (see :func:`runs_part_schema`).
+    values : tuple of float
+        One value per output, in the spec's order.
     series : pandas.DataFrame
-        ``run_id``, then the model reporters, one row per year of each finished run.
-    seconds : float
-        Time spent running the model (for chunk sizing; not stored).
+        ``run_id``, then the model reporters, one row per year.
     """
 
-    runs: dict
+    values: tuple[float, ...]
     series: pd.DataFrame
-    seconds: float = 0.0
 
 
-def run_chunk(task: ChunkTask) -> ChunkResult:
-    """Run every run of ``task``; a run that raises is recorded, not propagated.
-
-    Warnings follow Python's default action here whatever filters the calling
-    process set (a test run's ``error``, say), so that a run behaves the same in
-    this process, a pool process and a Dask worker.
-    """
+def run_one(task: RunTask) -> RunResult:
+    """Run one run of a sweep (in a worker); an exception is the runner's to record."""
     from sim import CadreModel  # imported once per worker process
 
-    rows: dict[str, list] = {name: [] for name in runs_part_schema(task.outputs).names}
-    frames = []
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("default")
-        for order in task.runs:
-            rows["run_id"].append(order.run_id)
-            rows["sample"].append(order.sample)
-            rows["replication"].append(order.replication)
-            try:
-                scenario = with_values(task.scenario, task.paths, order.values)
-                model = CadreModel(scenario, rng=run_seed(task.seed, order.sample,
-                                                          order.replication))
-                frame = model.run(task.years).reset_index(drop=True)
-                values = summarise(frame, task.outputs, task.summary)
-            except Exception as error:  # noqa: BLE001 - a failed run is data, the sweep goes on
-                record_failure(rows, task.outputs, error)
-                continue
-            rows["status"].append(RunStatus.OK.value)
-            for name in task.outputs:
-                rows[name].append(values[name])
-            rows["error"].append(None)
-            rows["traceback"].append(None)
-            frame.insert(0, "run_id", order.run_id)
-            frames.append(frame)
-    series = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return ChunkResult(rows, series, time.perf_counter() - start)
+    order = task.order
+    scenario = with_values(task.scenario, task.paths, order.values)
+    model = CadreModel(scenario, rng=run_seed(task.seed, order.sample, order.replication))
+    frame = model.run(task.years).reset_index(drop=True)
+    values = summarise(frame, task.outputs, task.summary)
+    frame.insert(0, "run_id", order.run_id)
+    return RunResult(tuple(values[name] for name in task.outputs), frame)
 
 
 def summarise(frame: pd.DataFrame, outputs: Sequence[str], summary: OutputSummary) -> dict:
@@ -237,20 +214,6 @@ def summarise(frame: pd.DataFrame, outputs: Sequence[str], summary: OutputSummar
     return values
 
 
-def record_failure(rows: dict, outputs: Sequence[str], error: BaseException) -> None:
-    """Append a failed run's status, NaN outputs, one-line error and full traceback."""
-    rows["status"].append(RunStatus.FAILED.value)
-    for name in outputs:
-        rows[name].append(float("nan"))
-    rows["error"].append(one_line(error))
-    rows["traceback"].append("".join(traceback.format_exception(error)))
-
-
-def one_line(error: BaseException) -> str:
-    text = " ".join(f"{type(error).__name__}: {error}".split())
-    return text if len(text) <= ERROR_CHARS else text[:ERROR_CHARS - 3] + "..."
-
-
 def runs_part_schema(outputs: Sequence[str]) -> pa.Schema:
     """Columns of a runs part file (fixed types, so parts always concatenate)."""
     return pa.schema([
@@ -261,16 +224,39 @@ def runs_part_schema(outputs: Sequence[str]) -> pa.Schema:
     ])
 
 
-def failed_chunk(task: ChunkTask, error: BaseException) -> ChunkResult:
-    """A task that failed as a whole (a worker lost, a result that would not unpickle):
-    every run of it is recorded as failed with that error."""
-    rows: dict[str, list] = {name: [] for name in runs_part_schema(task.outputs).names}
-    for order in task.runs:
+class PartBuffer:
+    """Outcomes of runs not yet written to a part."""
+
+    def __init__(self, outputs: Sequence[str]) -> None:
+        self.outputs = tuple(outputs)
+        self.names = runs_part_schema(self.outputs).names
+        self.clear()
+
+    def clear(self) -> None:
+        self.rows: dict[str, list] = {name: [] for name in self.names}
+        self.frames: list[pd.DataFrame] = []
+
+    def __len__(self) -> int:
+        return len(self.rows["run_id"])
+
+    def add(self, order: RunOrder, outcome: RunResult | TaskFailure) -> bool:
+        """Record a run's outcome; True when it failed."""
+        rows = self.rows
         rows["run_id"].append(order.run_id)
         rows["sample"].append(order.sample)
         rows["replication"].append(order.replication)
-        record_failure(rows, task.outputs, error)
-    return ChunkResult(rows, pd.DataFrame())
+        failed = isinstance(outcome, TaskFailure)
+        rows["status"].append((RunStatus.FAILED if failed else RunStatus.OK).value)
+        for index, name in enumerate(self.outputs):
+            rows[name].append(float("nan") if failed else outcome.values[index])
+        rows["error"].append(outcome.error if failed else None)
+        rows["traceback"].append(outcome.traceback if failed else None)
+        if not failed:
+            self.frames.append(outcome.series)
+        return failed
+
+    def series(self) -> pd.DataFrame:
+        return pd.concat(self.frames, ignore_index=True) if self.frames else pd.DataFrame()
 
 
 # --------------------------------------------------------------------------- the folder
@@ -281,14 +267,13 @@ class SweepFolderError(InputError):
 
 
 @dataclass
-class Progress:
-    """Counts of a sweep in progress."""
+class Counts:
+    """Runs of a sweep: in all, finished before this run, finished now, failed."""
 
     total: int
     done_before: int = 0
     done_now: int = 0
     failed: int = 0
-    started: float = field(default_factory=time.perf_counter)
 
     @property
     def finished(self) -> int:
@@ -313,27 +298,28 @@ class SweepFolder:
     def open(self, *, resume: bool, command: Sequence[str] | None) -> set[str]:
         """Create the folder, or check it for ``--resume``; return the run ids already done.
 
+        The caller holds the folder's lock. A previous sweep is recognised by its
+        manifest's signature, never by file names.
+
         Raises
         ------
         SweepFolderError
             A folder holding something else, a sweep without ``--resume``, or
             for ``--resume`` a sweep of another spec, other software or model code.
         """
-        manifest_path = self.root / MANIFEST
+        try:
+            previous = check_out_folder(self.root, "sweep", files=OWNED, keep_others=True)
+        except InputError as error:
+            raise SweepFolderError(self.root, "a sweep folder", reason=error.problem()) from None
         design = design_table(self.spec)
-        if manifest_path.exists():
+        if previous is not None:
             if not resume:
                 raise SweepFolderError(self.root, "a new folder", reason=(
                     "holds a sweep already (manifest.json): add --resume to continue it, "
                     "or choose another --out"))
-            previous = self.read_manifest()
             self.check_resumable(previous, design)
             commands = [*previous.get("commands", []), command_line(command)]
         else:
-            if self.root.is_dir():  # a first attempt killed before its manifest was written
-                for leftover in self.root.glob(f".{MANIFEST}.*.tmp"):
-                    leftover.unlink(missing_ok=True)
-            check_out_dir(self.root, (), what="a sweep")
             commands = [command_line(command)]
         self.root.mkdir(parents=True, exist_ok=True)
         self.write_manifest(commands, SweepStatus.RUNNING)  # first: it marks the folder ours
@@ -341,6 +327,8 @@ class SweepFolder:
         if not (self.root / DESIGN).exists():
             write_parquet(design, self.root / DESIGN)
         self.clean_parts()
+        complete = previous is not None and previous.get("status") == SweepStatus.COMPLETE.value
+        self.unpack_tables(complete)
         return self.done_ids()
 
     def read_manifest(self) -> dict:
@@ -349,6 +337,34 @@ class SweepFolder:
         except (OSError, ValueError) as error:
             raise SweepFolderError(self.root / MANIFEST, "a sweep manifest",
                                    reason=f"cannot be read ({error})") from None
+
+    def unpack_tables(self, complete: bool) -> None:
+        """Turn the final tables of a compacted sweep back into one part, for a resume.
+
+        Final tables count only when the manifest said ``complete`` (they were
+        all written before it); otherwise they are the torn output of a sweep
+        killed while compacting, and the parts, removed only after, hold
+        everything: the tables are deleted.
+        """
+        finals = [self.root / name for name in (RUNS, FAILURES, SERIES)]
+        if complete and all(path.exists() for path in finals):
+            ok = pd.read_parquet(self.root / RUNS)
+            failed = pd.read_parquet(self.root / FAILURES)
+            frame = pd.concat([
+                ok.assign(status=RunStatus.OK.value, error=None, traceback=None),
+                failed.assign(status=RunStatus.FAILED.value,
+                              **{name: float("nan") for name in self.spec.outputs}),
+            ], ignore_index=True)
+            name = f"p{self._next_part:06d}"
+            self._next_part += 1
+            series = pq.read_table(self.root / SERIES)
+            if len(series):
+                write_arrow(series, self.parts / f"{name}-series.parquet")
+            runs = pa.Table.from_pandas(frame[self.schema.names], schema=self.schema,
+                                        preserve_index=False)
+            write_arrow(runs, self.parts / f"{name}-runs.parquet")
+        for path in finals:
+            path.unlink(missing_ok=True)
 
     def check_resumable(self, previous: dict, design: pd.DataFrame) -> None:
         """Refuse to mix this sweep's runs with another's."""
@@ -411,17 +427,23 @@ class SweepFolder:
 
     # ---------------------------------------------------------------- writing
 
-    def write_part(self, result: ChunkResult) -> None:
-        """Commit one task's results: the series file, then the runs file."""
+    def write_part(self, buffer: PartBuffer) -> None:
+        """Commit the buffered outcomes as one part: the series file, then the runs file."""
         name = f"p{self._next_part:06d}"
         self._next_part += 1
-        if len(result.series):
-            write_parquet(result.series, self.parts / f"{name}-series.parquet")
-        table = pa.table(result.runs, schema=self.schema)
+        series = buffer.series()
+        if len(series):
+            write_parquet(series, self.parts / f"{name}-series.parquet")
+        table = pa.table(buffer.rows, schema=self.schema)
         write_arrow(table, self.parts / f"{name}-runs.parquet")
+        buffer.clear()
+
+    def compact(self) -> None:
+        """Remove the parts once the final tables and the complete manifest are written."""
+        shutil.rmtree(self.parts, ignore_errors=True)
 
     def write_manifest(self, commands: list, status: SweepStatus,
-                       progress: Progress | None = None) -> None:
+                       progress: Counts | None = None) -> None:
         manifest = sweep_manifest(self.spec, commands, status, progress)
         text = json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
         write_atomic(text.encode("utf-8"), self.root / MANIFEST)
@@ -495,7 +517,7 @@ def model_code_hash() -> str:
 
 
 def sweep_manifest(spec: SweepSpec, commands: list, status: SweepStatus,
-                   progress: Progress | None) -> dict:
+                   progress: Counts | None) -> dict:
     """The content of ``manifest.json`` (no timestamps, no executor: results do not
     depend on them)."""
     counts = None
@@ -503,6 +525,7 @@ def sweep_manifest(spec: SweepSpec, commands: list, status: SweepStatus,
         counts = {"total": progress.total, "finished": progress.finished,
                   "failed": progress.failed}
     return to_json_safe({
+        **output_signature("sweep"),
         "sweep": {"name": spec.name, "description": spec.description,
                   "source": str(spec.path), "sha256": spec.hash},
         "spec": {"name": spec.name, "description": spec.description, **spec.canonical()},
@@ -564,6 +587,16 @@ def _fsync(path: Path) -> None:
 # --------------------------------------------------------------------------- the loop
 
 
+WORKER_PRELOAD = ("sim", "experiments.sweep.engine")
+"""What the local workers import before their first run."""
+
+PART_SECONDS = 2.0
+"""A part is written at least this often while runs finish (what a kill -9 may lose)."""
+
+PART_RUNS = 5_000
+"""... and whenever this many runs are buffered."""
+
+
 class SweepInterrupted(Exception):
     """The sweep stopped before its end (a worker process died); parts are kept."""
 
@@ -584,7 +617,8 @@ class SweepOutcome:
 def sweep(spec: SweepSpec, out: Path, *, workers: int | None = None,
           scheduler: str | None = None, resume: bool = False,
           command: Sequence[str] | None = None, progress_bar: bool | None = None,
-          chunk_seconds: float | None = None) -> SweepOutcome:
+          chunk_seconds: float | None = None,
+          no_workers_seconds: float | None = None) -> SweepOutcome:
     """Run every run of ``spec`` not yet in ``out``, then write the final tables.
 
     Parameters
@@ -592,6 +626,7 @@ def sweep(spec: SweepSpec, out: Path, *, workers: int | None = None,
     spec : SweepSpec
     out : Path
         The sweep folder (created; with ``resume``, an earlier sweep of this spec).
+        Locked while the sweep runs.
     workers : int, optional
         Local processes (1: this process); default one per core.
     scheduler : str, optional
@@ -601,9 +636,13 @@ def sweep(spec: SweepSpec, out: Path, *, workers: int | None = None,
     command : sequence of str, optional
         Recorded in the manifest.
     progress_bar : bool, optional
-        Show a progress bar on stderr; default only when stderr is a terminal.
+        True: a bar on stderr; False: no progress; default a bar when stderr is
+        a terminal, else a line every ~10 s.
     chunk_seconds : float, optional
-        Aimed duration of one task (default ``executors.TARGET_TASK_SECONDS``).
+        Aimed duration of one chunk of runs (default ``runner.TARGET_TASK_SECONDS``).
+    no_workers_seconds : float, optional
+        Dask: how long the cluster may have no live worker (default
+        ``runner.DASK_NO_WORKERS_SECONDS``).
 
     Returns
     -------
@@ -612,87 +651,71 @@ def sweep(spec: SweepSpec, out: Path, *, workers: int | None = None,
     Raises
     ------
     InputError
-        Bad ``workers`` or ``scheduler``, or an unusable ``out`` (nothing run).
+        Bad ``workers`` or ``scheduler``, an unusable ``out`` or one another run
+        holds (nothing run), or a Dask cluster that lost its workers (finished
+        runs saved for ``--resume``).
     SweepInterrupted
         A worker process died; what finished is saved for ``--resume``.
     KeyboardInterrupt
         Likewise saved.
     """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise SweepFolderError(out, "a folder for --out", got="a file")
     folder = SweepFolder(out, spec)
     orders = run_orders(spec)
-    with open_workers(workers, scheduler) as pool:
+    options = {} if no_workers_seconds is None else {"no_workers_seconds": no_workers_seconds}
+    started = time.perf_counter()
+    with (open_runner(workers, scheduler, preload=WORKER_PRELOAD,
+                      chunk_seconds=chunk_seconds or TARGET_TASK_SECONDS, **options) as runner,
+          lock_folder(out, what=f"sweep {spec.name}")):
         done = folder.open(resume=resume, command=command)
-        pending = deque(order for order in orders if order.run_id not in done)
-        progress = Progress(total=len(orders), done_before=len(orders) - len(pending))
+        pending = [order for order in orders if order.run_id not in done]
+        counts = Counts(total=len(orders), done_before=len(orders) - len(pending))
         commands = folder.read_manifest()["commands"]
         try:
-            execute(spec, folder, pool, pending, progress, progress_bar, chunk_seconds)
+            execute(spec, folder, runner, pending, counts, progress_bar)
+        except WorkersLost as error:
+            folder.write_manifest(commands, SweepStatus.INCOMPLETE, counts)
+            raise SweepInterrupted(str(error)) from error
         except BaseException:
-            folder.write_manifest(commands, SweepStatus.INCOMPLETE, progress)
+            folder.write_manifest(commands, SweepStatus.INCOMPLETE, counts)
             raise
-    finished, failed = folder.consolidate()
-    progress.failed = failed
-    folder.write_manifest(commands, SweepStatus.COMPLETE, progress)
-    return SweepOutcome(total=len(orders), done_before=progress.done_before,
-                        done_now=finished - progress.done_before, finished=finished,
-                        failed=failed, seconds=time.perf_counter() - progress.started,
-                        workers=pool.description)
+        finished, failed = folder.consolidate()
+        counts.failed = failed
+        folder.write_manifest(commands, SweepStatus.COMPLETE, counts)
+        folder.compact()
+    return SweepOutcome(total=len(orders), done_before=counts.done_before,
+                        done_now=finished - counts.done_before, finished=finished,
+                        failed=failed, seconds=time.perf_counter() - started,
+                        workers=runner.description)
 
 
-def execute(spec: SweepSpec, folder: SweepFolder, pool: Workers, pending: deque,
-            progress: Progress, progress_bar: bool | None,
-            chunk_seconds: float | None) -> None:
-    """Submit chunks of ``pending`` runs, keeping every worker busy, and commit each
-    result as it arrives."""
-    sizer = ChunkSizer(pool.slots, chunk_seconds or TARGET_TASK_SECONDS)
-    show = _is_terminal(sys.stderr) if progress_bar is None else progress_bar
-    in_flight: dict[Future, ChunkTask] = {}
-    with tqdm(total=progress.total, initial=progress.done_before, unit="run",
-              desc=spec.name, file=sys.stderr, disable=not show, dynamic_ncols=True) as bar:
-        bar.set_postfix(failed=progress.failed)
-        try:
-            while pending or in_flight:
-                while pending and len(in_flight) < TASKS_PER_WORKER * pool.slots:
-                    task = chunk_task(spec, [pending.popleft()
-                                             for _ in range(sizer.size(len(pending)))])
-                    in_flight[pool.executor.submit(run_chunk, task)] = task
-                finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-                for future in finished:
-                    task = in_flight.pop(future)
-                    result = chunk_result(future, task)
-                    folder.write_part(result)
-                    sizer.observe(len(task.runs), result.seconds)
-                    failed = result.runs["status"].count(RunStatus.FAILED.value)
-                    progress.done_now += len(task.runs) - failed
-                    progress.failed += failed
-                    bar.update(len(task.runs))
-                    bar.set_postfix(failed=progress.failed)
-        finally:
-            for future in in_flight:
-                future.cancel()
+def execute(spec: SweepSpec, folder: SweepFolder, runner, pending: Sequence[RunOrder],
+            counts: Counts, progress_bar: bool | None) -> None:
+    """Hand the ``pending`` runs to the runner and commit their outcomes in parts.
 
-
-def chunk_task(spec: SweepSpec, orders: Iterable[RunOrder]) -> ChunkTask:
-    return ChunkTask(scenario=spec.scenario, paths=spec.paths, years=spec.years, seed=spec.seed,
-                     outputs=spec.outputs, summary=spec.summary, runs=tuple(orders))
-
-
-def chunk_result(future: Future, task: ChunkTask) -> ChunkResult:
-    """The task's result; a task that failed as a whole fails each of its runs.
-
-    A dead local worker breaks the whole pool: that stops the sweep
-    (:class:`SweepInterrupted`), since which run killed it is unknown.
+    Outcomes are buffered and written as a part every :data:`PART_SECONDS`
+    (or :data:`PART_RUNS` runs), and once more on the way out, whatever stops
+    the loop (Ctrl-C, a lost worker).
     """
+    tasks = [RunTask(scenario=spec.scenario, paths=spec.paths, years=spec.years,
+                     seed=spec.seed, outputs=spec.outputs, summary=spec.summary, order=order)
+             for order in pending]
+    mode = None if progress_bar is None else (
+        ProgressMode.BAR if progress_bar else ProgressMode.SILENT)
+    buffer = PartBuffer(spec.outputs)
+    written = time.monotonic()
     try:
-        return future.result()
-    except BrokenProcessPool as error:
-        raise SweepInterrupted(f"a worker process died ({error})") from error
-    except Exception as error:  # noqa: BLE001 - e.g. distributed.KilledWorker
-        return failed_chunk(task, error)
-
-
-def _is_terminal(stream) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
+        for task, outcome in runner.map(run_one, tasks, label=f"sweep {spec.name}",
+                                        done_before=counts.done_before, progress=mode):
+            if buffer.add(task.order, outcome):
+                counts.failed += 1
+            else:
+                counts.done_now += 1
+            if len(buffer) >= PART_RUNS or time.monotonic() - written >= PART_SECONDS:
+                folder.write_part(buffer)
+                written = time.monotonic()
+    finally:
+        if len(buffer):
+            folder.write_part(buffer)

@@ -43,8 +43,12 @@ must exist in :class:`scenarios.Scenario` and hold a value; a range's ends and
 every level must be valid values of that field (the field's own bounds from the
 schema); and every point of the design must make a valid scenario (cross-field
 checks such as ``age_min < age_max``). So no run fails validation at run time.
-Every problem is one :class:`SpecError` line naming the file, the key and what
-was allowed::
+Two parameters naming one value (``organisation.rank_quota.1`` and
+``organisation.rank_quota.01``) are refused. A design has at most
+:data:`MAX_POINTS` points and :data:`MAX_RUNS` runs; a larger one is refused
+with its count before any point is made (a grid of 10^15 points, an LHS of
+10^6). Every problem is one :class:`SpecError` line naming the file, the key
+and what was allowed::
 
     tol.toml, key 'parameters."policy.tolerance.excuse_rate".range':
         expected a number in [0, 1], got 1.5
@@ -93,8 +97,14 @@ from scenarios.loader import (
 )
 from scenarios.schema import OrganisationKind
 
-MAX_RUNS = 10_000_000
-"""Largest sweep accepted (points x replications)."""
+MAX_POINTS = 100_000
+"""Most points a design may have. Checking each distinct point against the schema
+takes about 0.5 ms, so a design at the limit is checked in about a minute; larger
+ones are refused before any point is made, with their count."""
+
+MAX_RUNS = 1_000_000
+"""Largest sweep accepted (points x replications): at the model's 0.05-0.5 s a run,
+days of computing on a small cluster."""
 
 NOT_SWEPT = {
     "name": "the runs are named by the sweep",
@@ -248,6 +258,14 @@ class Parameter:
             span = int(self.high) - int(self.low)
             return int(self.low) + min(int(math.floor(u * (span + 1))), span)
         return float(self.low + u * (self.high - self.low))
+
+    def grid_count(self) -> int:
+        """How many values a grid design takes (without making them)."""
+        if self.levels is not None:
+            return len(self.levels)
+        if self.integer and self.points is None:
+            return int(self.high) - int(self.low) + 1
+        return int(self.points)
 
     def grid_values(self) -> list:
         """The values a grid design takes."""
@@ -473,6 +491,7 @@ def resolve_spec(path: Path, table: SpecTable) -> SweepSpec:
         raise SpecError(path, "expected at least one parameter to vary", key="parameters")
     parameters = tuple(check_parameter(path, name, entry, base, design.method)
                        for name, entry in declared.items())
+    check_aliases(path, [p.path for p in parameters], base)
     points, unit = expand_design(path, design, parameters, table.seed)
     if len(points) * table.replications > MAX_RUNS:
         raise SpecError(path, f"the design has {len(points):,} points x {table.replications:,} "
@@ -672,6 +691,36 @@ def check_path(path: Path, key: str, name: str, base: Scenario) -> tuple[Any, li
     return node, metadata
 
 
+def canonical_path(name: str, base: Scenario) -> str:
+    """The one spelling of a (valid) dotted path: array indexes as plain integers.
+
+    ``organisation.rank_quota.01`` and ``organisation.rank_quota.1`` both name
+    ``organisation.rank_quota.1``.
+    """
+    data: Any = base.model_dump(mode="json")
+    parts = []
+    for part in name.split("."):
+        if isinstance(data, list) and part.isdigit():
+            part = str(int(part))
+            data = data[int(part)] if int(part) < len(data) else None
+        else:
+            data = data.get(part) if isinstance(data, dict) else None
+        parts.append(part)
+    return ".".join(parts)
+
+
+def check_aliases(path: Path, names: Sequence[str], base: Scenario) -> None:
+    """Refuse two parameters that name one value (``rank_quota.1`` and ``rank_quota.01``):
+    the model would take only one of them, and the tables would record both."""
+    seen: dict[str, str] = {}
+    for name in names:
+        canonical = canonical_path(name, base)
+        if canonical in seen:
+            raise SpecError(path, f"{seen[canonical]!r} and {name!r} name the same value "
+                                  f"({canonical}): keep one", key=f"parameters.{_quoted(name)}")
+        seen[canonical] = name
+
+
 def check_value(path: Path, key: str, base: Scenario, name: str, value: Any) -> None:
     """A value the field at ``name`` accepts (its type and range), else a :class:`SpecError`."""
     try:
@@ -687,6 +736,13 @@ def expand_design(path: Path, design: DesignTable, parameters: Sequence[Paramete
     """Every point of the design as parameter values, and the unit coordinates if sampled."""
     method = design.method
     if method is DesignMethod.GRID:
+        counts = [p.grid_count() for p in parameters]
+        size = math.prod(counts)
+        if size > MAX_POINTS:
+            raise SpecError(path, f"the grid would have {size:,} points "
+                                  f"({' x '.join(f'{c:,}' for c in counts)}), more than "
+                                  f"{MAX_POINTS:,}: use fewer values, or an lhs design",
+                            key="design")
         return grid_design([p.grid_values() for p in parameters]), None
     if method is DesignMethod.LIST:
         points = []
@@ -700,9 +756,9 @@ def expand_design(path: Path, design: DesignTable, parameters: Sequence[Paramete
         return points, None
     names = [p.path for p in parameters]
     size = design_size(method, len(names), design.samples, second_order=bool(design.second_order))
-    if size > MAX_RUNS:
-        raise SpecError(path, f"the design would have {size:,} points, more than {MAX_RUNS:,}",
-                        key="design.samples")
+    if size > MAX_POINTS:
+        raise SpecError(path, f"the design would have {size:,} points, more than "
+                              f"{MAX_POINTS:,}", key="design.samples")
     unit = unit_design(method, names, design.samples, design_seed(seed),
                        second_order=bool(design.second_order),
                        num_levels=design.num_levels or DEFAULT_MORRIS_LEVELS)

@@ -5,6 +5,7 @@ import contextlib
 import io
 import json
 import re
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +27,7 @@ from tests.scenario_fixtures import SMALL_COUNTY
 # replications x 3 years takes a few seconds, figures included.
 SMALL = SMALL_COUNTY
 # Tolerance that tells honest errors apart, merit promotion and a large bonus: every lever
-# of the effort equation pushes up (MODEL.md section 2, step 1).
+# of the effort equation pushes up (docs/model.md section 3, step 1).
 ENGAGED = """\
 extends = "small.toml"
 name = "engaged"
@@ -126,7 +127,7 @@ def test_a_scenario_compared_with_itself_differs_by_exactly_zero(compared):
 
     summary = pd.read_csv(out / "summary.csv")
     same = summary[summary["scenario"] == "small_county_2"]
-    defined = same.dropna(subset=["diff"])
+    defined = same.dropna(subset=["diff", "diff_ci_low", "diff_ci_high"])  # n >= 2
     assert len(defined) > 0.9 * len(same)
     assert (defined[["diff", "diff_ci_low", "diff_ci_high"]] == 0).all().all()
     assert not same["significant"].any()
@@ -296,3 +297,47 @@ def test_an_out_folder_with_other_files_is_left_alone(files, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("youwei: error: ") and "notes.txt" in err
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize("own", [
+    {"report.md": "# my notes\n"},
+    {"summary.csv": "a,b\n1,2\n"},
+    {"manifest.json": '{"files": ["manifest.json"]}\n'},  # ours by name, not by signature
+])
+def test_a_users_file_with_one_of_our_names_survives(files, tmp_path, capsys, own):
+    out = tmp_path / "mine"
+    out.mkdir()
+    for name, text in own.items():
+        (out / name).write_text(text, encoding="utf-8")
+    assert run_compare([str(files["small"]), str(files["engaged"])], replications=2, years=1,
+                       seed=1, out=out, workers=1) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds files youwei did not write" in err
+    assert {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()} == own
+
+
+# ----------------------------------------------------------------------------- the runner
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_a_byte_identical_summary(files, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    sources = [str(files["small"]), str(files["engaged"])]
+    settings = {"replications": 2, "years": 2, "seed": 5}
+    serial, dask = tmp_path / "serial", tmp_path / "dask"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert run_compare(sources, out=serial, workers=1, **settings) == 0
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=":0") as cluster:
+            assert run_compare(sources, out=dask, scheduler=cluster.scheduler_address,
+                               **settings) == 0
+    assert (dask / "summary.csv").read_bytes() == (serial / "summary.csv").read_bytes()
+    assert (dask / "series.parquet").read_bytes() == (serial / "series.parquet").read_bytes()
+
+
+def test_a_scheduler_that_is_not_an_address_is_one_line_at_once(files, tmp_path, capsys):
+    start = time.monotonic()
+    fails_cleanly(capsys, tmp_path / "out", "--scheduler", "expected a Dask scheduler address",
+                  "'not-an-address'", scenarios=[str(files["small"]), str(files["engaged"])],
+                  scheduler="not-an-address")
+    assert time.monotonic() - start < 5

@@ -141,9 +141,9 @@ def test_a_previous_run_is_replaced(scenario_file, tmp_path):
 
 @pytest.mark.parametrize(("text", "message"), [
     ('extends = "baseline.toml"\n[policy.tolerance]\nexcuse_rate = 1.5\n',
-     "bad.toml, key 'policy.tolerance.excuse_rate'"),
+     "bad.toml line 3, key 'policy.tolerance.excuse_rate'"),
     ('extends = "baseline.toml"\n[policy.tolerence]\nexcuse_rate = 0.5\n',
-     "bad.toml, key 'policy.tolerence'"),
+     "bad.toml line 2, key 'policy.tolerence'"),
     ("years = = 3\n", "bad.toml line 1"),
 ])
 def test_bad_scenario_is_one_line_exit_2_nothing_written(tmp_path, capsys, text, message):
@@ -173,7 +173,7 @@ def test_out_folder_with_other_files_is_refused(scenario_file, tmp_path, capsys)
     (out / "notes.txt").write_text("keep me", encoding="utf-8")
     assert run(scenario_file, out) == 2
     err = capsys.readouterr().err
-    assert err.startswith("youwei: error: mine: expected a new or empty folder")
+    assert err.startswith("youwei: error: mine: holds files youwei did not write (notes.txt")
     assert err.count("\n") == 1
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
 

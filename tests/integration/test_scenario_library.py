@@ -1,6 +1,9 @@
 """The bundled scenario library: every file loads, documents itself, and validates by CLI.
 
-The model is not run here (the contract tests over every bundled scenario do that).
+Each seed place is a world (``worlds/<place>.toml``) and a policy package
+(``packages/<place>.toml``) that compose into the combined scenario
+``<place>.toml``; any package runs on any world. The model is not run here (the
+contract tests over every bundled scenario do that).
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ import pytest
 
 from experiments.catalogue.command import first_sentence, run_scenarios_list, run_validate
 from scenarios import SCENARIO_DIR, list_scenarios, load_scenario, resolved_toml, scenario_hash
-from scenarios.schema import OrganisationKind, Policy, PromotionRule
+from scenarios.loader import PACKAGE_DIR, WORLD_DIR
+from scenarios.schema import WORLD_BLOCKS, OrganisationKind, Policy, PromotionRule
 
 BUNDLED = sorted(SCENARIO_DIR.glob("*.toml"))
 CALIBRATED = ["suizhou_hitech", "tengzhou", "yangzhou_eco", "zhangdian", "ordos"]
-REQUIRED = ["baseline", *CALIBRATED, "peter_principle"]
+PLACES = ["baseline", *CALIBRATED]
+REQUIRED = [*PLACES, "peter_principle"]
+LAYER_FILES = sorted([*WORLD_DIR.glob("*.toml"), *PACKAGE_DIR.glob("*.toml")])
 
 
 def raw(name: str) -> dict:
@@ -55,11 +61,41 @@ def test_list_scenarios_lists_every_bundled_file():
 
 
 def test_baseline_writes_out_every_policy_value():
-    policy = raw("baseline")["policy"]
+    policy = tomllib.loads((PACKAGE_DIR / "baseline.toml").read_text(encoding="utf-8"))["policy"]
     for block, field in Policy.model_fields.items():
         missing = set(field.annotation.model_fields) - set(policy.get(block, {}))
-        assert not missing, (f"baseline.toml documents the old rules: add [policy.{block}] "
-                             f"{', '.join(sorted(missing))} with its old-rules value")
+        assert not missing, (f"packages/baseline.toml documents the old rules: add "
+                             f"[policy.{block}] {', '.join(sorted(missing))} with its old-rules "
+                             f"value")
+
+
+@pytest.mark.parametrize("name", PLACES)
+def test_each_place_is_a_world_and_a_package(name):
+    assert raw(name)["world"] == f"worlds/{name}.toml"
+    assert raw(name)["package"] == f"packages/{name}.toml"
+    world = tomllib.loads((WORLD_DIR / f"{name}.toml").read_text(encoding="utf-8"))
+    package = tomllib.loads((PACKAGE_DIR / f"{name}.toml").read_text(encoding="utf-8"))
+    assert set(world) - {"name", "description", "extends"} <= set(WORLD_BLOCKS)
+    assert set(package) - {"name", "description", "extends"} == {"policy"}
+    if name != "baseline":
+        assert world["extends"] == package["extends"] == "baseline.toml"
+
+
+@pytest.mark.parametrize("path", LAYER_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_world_and_package_file_documents_itself(path):
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(f"# {path.parent.name}/{path.stem}: ")
+    assert tomllib.loads(text)["name"] == path.stem
+
+
+@pytest.mark.parametrize("package", PLACES)
+@pytest.mark.parametrize("world", ["baseline", "ordos"])
+def test_any_package_runs_on_any_world(package, world):
+    scenario = load_scenario(package, world=world)
+    place, on = load_scenario(package), load_scenario(world)
+    assert scenario.policy == place.policy
+    for block in WORLD_BLOCKS:
+        assert getattr(scenario, block) == getattr(on, block)
 
 
 def test_baseline_is_the_old_rules():
@@ -73,8 +109,7 @@ def test_baseline_is_the_old_rules():
 
 
 @pytest.mark.parametrize("name", CALIBRATED)
-def test_each_calibrated_scenario_extends_baseline_and_changes_its_policy(name):
-    assert raw(name)["extends"] == "baseline.toml"
+def test_each_calibrated_scenario_changes_the_baseline_policy(name):
     scenario, baseline = load_scenario(name), load_scenario("baseline")
     changed = [block for block in Policy.model_fields
                if getattr(scenario.policy, block) != getattr(baseline.policy, block)]
@@ -92,11 +127,11 @@ def test_each_calibrated_scenario_is_a_modest_county(name):
 _NUMBER_LINE = re.compile(r"^\s*[A-Za-z_][\w]*\s*=\s*[-+\d\[{]")
 
 
-@pytest.mark.parametrize("name", CALIBRATED)
-def test_every_number_in_a_calibrated_scenario_says_where_it_comes_from(name):
-    lines = (SCENARIO_DIR / f"{name}.toml").read_text(encoding="utf-8").splitlines()
+@pytest.mark.parametrize("path", LAYER_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_number_in_a_world_or_package_says_where_it_comes_from(path):
+    lines = path.read_text(encoding="utf-8").splitlines()
     bare = [line for line in lines if _NUMBER_LINE.match(line) and "#" not in line]
-    assert not bare, f"{name}.toml: give these a source comment (article and figure, or " \
+    assert not bare, f"{path.name}: give these a source comment (article and figure, or " \
                      f"'modelling assumption'): {bare}"
 
 
@@ -143,8 +178,37 @@ def test_validate_rejects_a_broken_file_with_one_line(tmp_path, capsys):
     assert run_validate(broken) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == ("youwei: error: broken.toml, key 'policy.tolerance.excuse_rate': "
+    assert err == ("youwei: error: broken.toml line 3, key 'policy.tolerance.excuse_rate': "
                    "expected a number in [0, 1], got 1.5\n")
+
+
+def test_validate_reports_every_problem_of_a_file_at_once(tmp_path, capsys):
+    broken = tmp_path / "broken.toml"
+    broken.write_text('extends = "baseline.toml"\nyears = 0\n[policy.tolerance]\n'
+                      'excuse_rate = 1.5\ndiscrimination = -1.0\n[policy.bonnus]\n'
+                      'amount = 1.0\n', encoding="utf-8")
+    assert run_validate(broken) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        "youwei: error: broken.toml line 2, key 'years': expected an integer in [1, 10000], "
+        "got 0",
+        "youwei: error: broken.toml line 4, key 'policy.tolerance.excuse_rate': expected a "
+        "number in [0, 1], got 1.5",
+        "youwei: error: broken.toml line 5, key 'policy.tolerance.discrimination': expected a "
+        "number in [0, 1], got -1.0",
+        "youwei: error: broken.toml line 6, key 'policy.bonnus': unknown key (did you mean "
+        "'bonus'? allowed: " + ", ".join(Policy.model_fields) + ")",
+    ]
+
+
+def test_validate_reports_at_most_twenty_problems(tmp_path, capsys):
+    broken = tmp_path / "broken.toml"
+    broken.write_text("".join(f"[policy.block{i}]\nx = 1\n" for i in range(30)),
+                      encoding="utf-8")
+    assert run_validate(broken) == 2
+    _, err = capsys.readouterr()
+    assert len(err.splitlines()) == 20
 
 
 def test_validate_rejects_bad_toml_with_its_line(tmp_path, capsys):

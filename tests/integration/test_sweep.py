@@ -1,8 +1,8 @@
-"""``run_sweep`` end to end on a small county: tables, resume after kill -9, failures, executors.
+"""``run_sweep`` end to end on a small county: tables, resume after kill -9, failed runs
+tried again, executors, the folder lock against concurrent runs.
 
-The runs are small (58 cadres, 3 years, about 15 ms each): every test here
-together takes a few seconds of simulation; the rest is starting worker
-processes and a Dask LocalCluster.
+The runs are small (58 cadres, 3 years); the rest is starting worker processes,
+subprocesses and a Dask LocalCluster.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,7 +30,7 @@ from tests.scenario_fixtures import SMALL_COUNTY
 # The baseline rules on a small county (2 organs x 10, 3 towns x 10, 1 project x 8 = 58 cadres).
 SMALL = SMALL_COUNTY
 
-# 60 points x 2 replications = 120 runs: about 2 s in one process.
+# 24 points x 2 replications = 48 runs.
 SPEC = """\
 name = "small_sweep"
 scenario = "small.toml"
@@ -44,38 +45,7 @@ outputs = ["mean_effort", "punished_honest_share", "promotions_count"]
 
 [design]
 method = "lhs"
-samples = 60
-"""
-
-# A county of towns only, whose establishment is swept down to zero: an organisation
-# without a single cadre. The schema accepts it (establishment: an integer >= 0) but the
-# model cannot start one: generating the population fails (IndexError in
-# sim/generate.py, posts to fill and nobody to fill them). That is a run failing at run
-# time for a real reason, which no spec-time check of the schema's ranges can see.
-TOWNS_ONLY = """\
-extends = "small.toml"
-name = "towns_only"
-
-[organisation.organs]
-count = 0
-
-[organisation.key_projects]
-count = 0
-"""
-
-FAILING_SPEC = """\
-name = "failing_sweep"
-scenario = "towns_only.toml"
-seed = 3
-replications = 2
-outputs = ["mean_effort"]
-
-[parameters]
-"organisation.frontline.establishment" = { levels = [0, 10] }
-"policy.tolerance.excuse_rate" = { levels = [0.0, 1.0] }
-
-[design]
-method = "grid"
+samples = 24
 """
 
 KILL_SCRIPT = """\
@@ -102,8 +72,6 @@ def write(folder: Path, name: str, text: str) -> Path:
 def spec_file(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("spec")
     write(folder, "small.toml", SMALL)
-    write(folder, "towns_only.toml", TOWNS_ONLY)
-    write(folder, "failing.toml", FAILING_SPEC)
     return write(folder, "sweep.toml", SPEC)
 
 
@@ -136,7 +104,7 @@ def test_runs_and_series_tables(reference, spec_file):
     assert list(runs.columns) == ["run_id", "sample", "replication", "seed",
                                   "policy.tolerance.excuse_rate", "policy.promotion.rule",
                                   "mean_effort", "punished_honest_share", "promotions_count"]
-    assert len(runs) == 120 and runs["run_id"].is_unique
+    assert len(runs) == 48 and runs["run_id"].is_unique
     assert runs["run_id"].is_monotonic_increasing
     assert runs["run_id"].iloc[0] == f"{spec.short_hash}-00-0"
     assert (runs["seed"] == 11).all()
@@ -146,13 +114,14 @@ def test_runs_and_series_tables(reference, spec_file):
         spec.points[0]
     series = pd.read_parquet(reference / SERIES)
     assert list(series.columns) == ["run_id", *COUNTY_REPORTERS]
-    assert len(series) == 120 * 3
+    assert len(series) == 48 * 3
     assert set(series["run_id"]) == set(runs["run_id"])
     by_run = series.groupby("run_id")
     assert by_run["year"].apply(lambda years: list(years) == [1, 2, 3]).all()
     means = by_run["mean_effort"].mean().loc[runs["run_id"]].to_numpy()
     assert means == pytest.approx(runs["mean_effort"].to_numpy(), rel=1e-12)
     assert len(pd.read_parquet(reference / FAILURES)) == 0
+    assert not (reference / "parts").exists()  # compacted into the tables
 
 
 def test_the_manifest_records_spec_seeds_software_and_status(reference, spec_file):
@@ -160,7 +129,7 @@ def test_the_manifest_records_spec_seeds_software_and_status(reference, spec_fil
     spec = load_spec(spec_file)
     assert manifest["sweep"]["sha256"] == spec.hash
     assert manifest["status"] == "complete"
-    assert manifest["runs"] == {"total": 120, "finished": 120, "failed": 0}
+    assert manifest["runs"] == {"total": 48, "finished": 48, "failed": 0}
     assert manifest["seeds"]["root"] == 11
     assert "spawn_key=(sample, replication)" in manifest["seeds"]["derivation"]
     assert {"python", "numpy", "mesa", "SALib", "scipy"} <= set(manifest["software"])
@@ -199,7 +168,7 @@ def test_resume_after_kill_9_loses_and_duplicates_nothing(reference, spec_file, 
                                start_new_session=True)  # its own group: the sweep and workers
     try:
         deadline = time.monotonic() + 60
-        while len(list((out / "parts").glob("*-runs.parquet"))) < 2:  # some tasks done
+        while not list((out / "parts").glob("*-runs.parquet")):  # some runs done
             assert process.poll() is None, process.stderr.read().decode()
             assert time.monotonic() < deadline, "the sweep wrote no results within 60 s"
             time.sleep(0.002)
@@ -239,7 +208,7 @@ def test_resume_after_kill_9_loses_and_duplicates_nothing(reference, spec_file, 
 
     # Resuming a finished sweep runs nothing and writes the same tables.
     assert run_sweep(spec_file, out=out, workers=1, scheduler=None, resume=True) == 0
-    assert "(0 now, 120 from before)" in capsys.readouterr().out
+    assert "(0 now, 48 from before)" in capsys.readouterr().out
     assert_same_tables(out, reference)
 
 
@@ -260,28 +229,31 @@ def test_a_folder_holding_a_sweep_needs_resume_and_the_same_spec(reference, spec
 # --------------------------------------------------------------------------- failures
 
 
-def test_a_failing_run_is_recorded_and_the_sweep_goes_on(spec_file, tmp_path, capsys):
-    failing = spec_file.parent / "failing.toml"
-    out = tmp_path / "failing"
-    assert run_sweep(failing, out=out, workers=1, scheduler=None, resume=False) == 3
-    assert "4 runs failed: their errors and tracebacks are in" in capsys.readouterr().err
-    runs = pd.read_parquet(out / RUNS)
-    failures = pd.read_parquet(out / FAILURES)
-    assert len(runs) == 4 and (runs["organisation.frontline.establishment"] == 10).all()
-    assert runs["mean_effort"].notna().all()
-    assert len(failures) == 4 and (failures["organisation.frontline.establishment"] == 0).all()
-    assert list(failures.columns[-2:]) == ["error", "traceback"]
-    for error, trace in zip(failures["error"], failures["traceback"], strict=True):
-        assert error.startswith("IndexError: ")
-        assert trace.startswith("Traceback (most recent call last):")
-        assert "sim/generate.py" in trace
-    assert set(pd.read_parquet(out / SERIES)["run_id"]) == set(runs["run_id"])
-    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    assert manifest["runs"] == {"total": 8, "finished": 4, "failed": 4}
+def test_failed_runs_of_a_compacted_sweep_are_tried_again_on_resume(reference, spec_file,
+                                                                   tmp_path, capsys):
+    """A compacted sweep keeps no parts: its tables become one part again on resume.
 
-    before = digests(out)  # a resume tries the failed runs again: they fail the same way
-    assert run_sweep(failing, out=out, workers=1, scheduler=None, resume=True) == 3
-    assert digests(out) == before
+    The schema now refuses every scenario the model cannot run, so no run fails
+    for real here (the runner's own tests raise in a task); the failures are
+    written in, as a sweep whose runs failed would have left them.
+    """
+    out = tmp_path / "failed"
+    shutil.copytree(reference, out)
+    assert not (out / "parts").exists()  # compacted
+    runs = pd.read_parquet(out / RUNS)
+    lost = runs.iloc[[3, 40]]
+    lost[["run_id", "sample", "replication", "seed", "policy.tolerance.excuse_rate",
+          "policy.promotion.rule"]].assign(
+        error="IndexError: lost", traceback="Traceback (most recent call last): ...").to_parquet(
+        out / FAILURES, index=False)
+    runs.drop(index=lost.index).to_parquet(out / RUNS, index=False)
+    (out / "notes.md").write_text("mine", encoding="utf-8")  # a resume writes beside it
+    assert run_sweep(spec_file, out=out, workers=1, scheduler=None, resume=True) == 0
+    assert "46 from before" in capsys.readouterr().out
+    assert_same_tables(out, reference)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [MANIFEST, "design.parquet", RUNS, SERIES, FAILURES, "notes.md"])
+    assert (out / "notes.md").read_text(encoding="utf-8") == "mine"
 
 
 # --------------------------------------------------------------------------- executors
@@ -297,7 +269,7 @@ def test_a_dask_cluster_gives_the_same_tables(reference, spec_file, tmp_path):
     distributed = pytest.importorskip("distributed")
     out = tmp_path / "dask"
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         assert run_sweep(spec_file, out=out, workers=None, scheduler=cluster.scheduler_address,
                          resume=False) == 0
     assert_same_tables(out, reference)
@@ -310,11 +282,13 @@ def test_a_dask_cluster_gives_the_same_tables(reference, spec_file, tmp_path):
     (('range = [0.0, 1.0]', 'range = [0.0, 2.0]'), 1, None,
      "youwei: error: bad.toml, key 'parameters.\"policy.tolerance.excuse_rate\".range': "
      "expected a number in [0, 1], got 2.0"),
-    (("samples = 60", "sample = 60"), 1, None,
+    (("samples = 24", "sample = 24"), 1, None,
      "youwei: error: bad.toml, key 'design.sample': unknown key (did you mean 'samples'?"),
     (("", ""), 0, None, "youwei: error: --workers: expected an integer >= 1, got 0"),
     (("", ""), 2, "tcp://127.0.0.1:1", "youwei: error: --workers: cannot be combined with "
                                        "--scheduler"),
+    (("", ""), None, "not-an-address", "youwei: error: --scheduler: expected a Dask scheduler "
+                                       "address such as tcp://host:8786, got 'not-an-address'"),
 ])
 def test_bad_input_is_one_line_exit_2_and_nothing_written(spec_file, tmp_path, capsys, change,
                                                           workers, scheduler, expected):
@@ -326,11 +300,58 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(spec_file, tmp_path, c
     assert not out.exists()
 
 
+@pytest.mark.parametrize("own", ["report.md", "series.parquet", "manifest.json"])
+def test_a_users_file_with_one_of_our_names_survives(spec_file, tmp_path, capsys, own):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / own).write_text('{"files": []}', encoding="utf-8")
+    assert run_sweep(spec_file, out=out, workers=1, scheduler=None, resume=True) == 2
+    assert "holds files youwei did not write" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == [own]
+    assert (out / own).read_text(encoding="utf-8") == '{"files": []}'
+
+
 def test_a_folder_of_other_files_is_refused(spec_file, tmp_path, capsys):
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("mine", encoding="utf-8")
-    assert run_sweep(spec_file, out=out, workers=1, scheduler=None, resume=False) == 2
-    assert "a folder holding other files (notes.txt)" in capsys.readouterr().err
+    assert run_sweep(spec_file, out=out, workers=1, scheduler=None, resume=True) == 2
+    assert "holds files youwei did not write (notes.txt; it has no manifest.json of a youwei " \
+        "sweep)" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
 
+
+
+# --------------------------------------------------------------------------- the lock
+
+
+TINY = SPEC.replace("samples = 24", "samples = 5")
+
+
+@pytest.mark.slow
+def test_concurrent_resumes_are_refused_or_complete_the_same_tables(spec_file, tmp_path):
+    """Three ``youwei sweep --resume`` on one folder at once: the lock lets one run at a time;
+    the others refuse at once naming the holder, or (after it) find the sweep complete."""
+    tiny = write(spec_file.parent, "tiny.toml", TINY)
+    reference = tmp_path / "reference"
+    assert run_sweep(tiny, out=reference, workers=1, scheduler=None, resume=False) == 0
+    out = tmp_path / "shared"
+    command = [sys.executable, "-m", "experiments.cli", "sweep", str(tiny), "--out", str(out),
+               "--resume", "--workers", "1"]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(3)]
+    results = []
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=300)
+        results.append((process.returncode, stdout, stderr))
+    for code, stdout, stderr in results:
+        if code == 2:
+            assert stderr.count("\n") == 1, stderr
+            assert "shared: is in use by another youwei run (pid " in stderr
+            assert ", started " in stderr and "UTC)" in stderr
+        else:
+            assert code == 0, stderr
+            assert "10 of 10 runs finished" in stdout
+    assert sum(code == 0 for code, _, _ in results) >= 1
+    assert_same_tables(out, reference)
+    assert not (out / ".youwei.lock").exists()

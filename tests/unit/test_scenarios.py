@@ -146,41 +146,42 @@ def test_a_missing_parent_is_named(tmp_path):
 # (file text, the exact message for a file named my.toml)
 BAD_FILES = [
     ("[policy.tolerence]\nexcuse_rate = 0.5\n",
-     "my.toml, key 'policy.tolerence': unknown key (did you mean 'tolerance'? allowed: "
+     "my.toml line 1, key 'policy.tolerence': unknown key (did you mean 'tolerance'? allowed: "
      + ", ".join(Policy.model_fields) + ")"),
     ("yeras = 3\n",
-     "my.toml, key 'yeras': unknown key (did you mean 'years'? allowed: extends, "
+     "my.toml line 1, key 'yeras': unknown key (did you mean 'years'? allowed: extends, world, "
+     "package, "
      + ", ".join(Scenario.model_fields) + ")"),
     ('[policy.tolerance]\nexcuse_rate = "0.3"\n',
-     "my.toml, key 'policy.tolerance.excuse_rate': expected a number in [0, 1], got '0.3'"),
+     "my.toml line 2, key 'policy.tolerance.excuse_rate': expected a number in [0, 1], got '0.3'"),
     ("[policy.tolerance]\nexcuse_rate = 1.5\n",
-     "my.toml, key 'policy.tolerance.excuse_rate': expected a number in [0, 1], got 1.5"),
+     "my.toml line 2, key 'policy.tolerance.excuse_rate': expected a number in [0, 1], got 1.5"),
     ("[policy.promotion]\nmax_age = 55.5\n",
-     "my.toml, key 'policy.promotion.max_age': expected an integer in [0, 200], got 55.5"),
-    ("years = 0\n", "my.toml, key 'years': expected an integer in [1, 10000], got 0"),
+     "my.toml line 2, key 'policy.promotion.max_age': expected an integer in [0, 200], got 55.5"),
+    ("years = 0\n", "my.toml line 1, key 'years': expected an integer in [1, 10000], got 0"),
     ("[policy.assessment]\nfrontline_noise_factor = 0.0\n",
-     "my.toml, key 'policy.assessment.frontline_noise_factor': expected a number in (0, 5], "
+     "my.toml line 2, key 'policy.assessment.frontline_noise_factor': expected a number in (0, 5], "
      "got 0.0"),
     ("[organisation]\nrank_quota = [1.0, 0.6, 0.35, 0.2, 0.1, -0.05]\n",
-     "my.toml, key 'organisation.rank_quota[5]': expected a number in [0, 1], got -0.05"),
+     "my.toml line 2, key 'organisation.rank_quota[5]': expected a number in [0, 1], got -0.05"),
     ("[organisation.frontline]\nposts = { x = 1 }\n",
-     "my.toml, key 'organisation.frontline.posts.x': expected an integer in [1, 20] as the "
+     "my.toml line 2, key 'organisation.frontline.posts.x': expected an integer in [1, 20] as the "
      "key, got 'x'"),
     ('[policy.promotion]\nrule = "meritt"\n',
-     "my.toml, key 'policy.promotion.rule': expected one of 'seniority', 'merit', 'blend', "
+     "my.toml line 2, key 'policy.promotion.rule': expected one of 'seniority', 'merit', 'blend', "
      "'best', 'worst', 'random', 'alternate', got 'meritt'"),
     ('[organisation]\npools = "all"\n',
-     "my.toml, key 'organisation.pools': expected one of 'by_kind', 'single', got 'all'"),
+     "my.toml line 2, key 'organisation.pools': expected one of 'by_kind', 'single', got 'all'"),
     ("[behaviour]\nenabled = 1\n",
-     "my.toml, key 'behaviour.enabled': expected true or false, got 1"),
-    ("[policy]\nbonus = 3\n", "my.toml, key 'policy.bonus': expected a table, got 3"),
-    ('name = "My Scenario"\n',
-     "my.toml, key 'name': expected a name of lower-case letters, digits and '_', "
+     "my.toml line 2, key 'behaviour.enabled': expected true or false, got 1"),
+    ("[policy]\nbonus = 3\n", "my.toml line 2, key 'policy.bonus': expected a table, got 3"),
+    ('years = 3\nname = "My Scenario"\n',
+     "my.toml line 2, key 'name': expected a name of lower-case letters, digits and '_', "
      "got 'My Scenario'"),
     ("[organisation]\nrank_quota = [1.0, 0.5]\n",
-     "my.toml, key 'organisation': rank_quota has 2 entries, expected rank_count = 6"),
+     "my.toml line 1, key 'organisation': rank_quota has 2 entries, expected rank_count = 6"),
     ("[behaviour]\ntransfer = nan\n",
-     "my.toml, key 'behaviour.transfer': expected a finite number, got nan"),
+     "my.toml line 2, key 'behaviour.transfer': expected a finite number, got nan"),
     ("years = 10\n\n[policy\n",
      "my.toml line 3: invalid TOML (expected ']' at the end of a table declaration, column 8)"),
     ("extends = 3\n",
@@ -203,8 +204,8 @@ def test_a_key_set_in_a_parent_names_the_parent(tmp_path):
     child = write(tmp_path, "child.toml", 'extends = "parent.toml"\nyears = 5\n')
     with pytest.raises(ScenarioError) as caught:
         load_scenario(child)
-    assert str(caught.value) == ("child.toml, key 'policy.bonus.amount' (set in parent.toml): "
-                                 "expected a number in [0, 1000000], got -1.0")
+    assert str(caught.value) == ("child.toml, key 'policy.bonus.amount' (set in parent.toml "
+                                 "line 2): expected a number in [0, 1000000], got -1.0")
 
 
 def test_a_key_the_child_overrides_is_not_blamed_on_the_parent(tmp_path):
@@ -213,7 +214,7 @@ def test_a_key_the_child_overrides_is_not_blamed_on_the_parent(tmp_path):
                                           'amount = -2.0\n')
     with pytest.raises(ScenarioError) as caught:
         load_scenario(child)
-    assert str(caught.value).startswith("child.toml, key 'policy.bonus.amount': expected")
+    assert str(caught.value).startswith("child.toml line 3, key 'policy.bonus.amount': expected")
 
 
 def test_a_syntax_error_in_a_parent_names_the_parent_and_its_line(tmp_path):
@@ -263,7 +264,7 @@ def test_a_bare_name_is_a_bundled_scenario(tmp_path, monkeypatch):
 
 def test_an_existing_file_wins_over_a_bundled_name(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    write(tmp_path, "ordos.toml", 'name = "local_ordos"\n')
+    write(tmp_path, "ordos.toml", 'name = "local_ordos"\nyears = 3\n')
     assert load_scenario("ordos.toml").name == "local_ordos"
 
 
@@ -324,3 +325,203 @@ def test_resolved_toml_loads_back_to_the_same_scenario(tmp_path):
     again = load_scenario(write(tmp_path, "resolved.toml", text))
     assert again == scenario
     assert scenario_hash(again) == scenario_hash(scenario)
+
+
+# --------------------------------------------------------------------------- escapes
+
+
+def test_a_long_extends_chain_is_one_error_not_a_recursion_error(tmp_path):
+    write(tmp_path, "f0.toml", "years = 3\n")
+    for i in range(1, 1001):
+        write(tmp_path, f"f{i}.toml", f'extends = "f{i - 1}.toml"\n')
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(tmp_path / "f1000.toml")
+    assert str(caught.value) == ("f936.toml, key 'extends': extends chain longer than 64 files "
+                                 "(starting at f1000.toml)")
+
+
+def test_a_chain_of_64_files_is_fine(tmp_path):
+    write(tmp_path, "f0.toml", "years = 3\n")
+    for i in range(1, 64):
+        write(tmp_path, f"f{i}.toml", f'extends = "f{i - 1}.toml"\n')
+    assert load_scenario(tmp_path / "f63.toml").years == 3
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n\n", 'name = "x"\n',
+                                  'name = "x"\ndescription = "nothing else"\n'])
+def test_an_empty_scenario_file_is_an_error(tmp_path, text):
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write(tmp_path, "empty.toml", text))
+    assert str(caught.value).startswith("empty.toml: empty scenario file: set at least one value")
+
+
+@pytest.mark.parametrize("seed", [2**63, 2**64 + 1])
+def test_a_seed_above_2_63_is_an_error(tmp_path, seed):
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write(tmp_path, "s.toml", f"seed = {seed}\n"))
+    assert str(caught.value) == (f"s.toml line 1, key 'seed': expected an integer in "
+                                 f"[0, 9223372036854775807], got {seed}")
+    assert load_scenario(write(tmp_path, "ok.toml", f"seed = {2**63 - 1}\n")).seed == 2**63 - 1
+
+
+def test_a_scenario_with_no_cadres_is_an_error(tmp_path):
+    text = "".join(f"[organisation.{group}]\ncount = 0\n"
+                   for group in ("organs", "frontline", "key_projects"))
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write(tmp_path, "none.toml", text))
+    assert str(caught.value) == ("none.toml line 1, key 'organisation': the organisation has no "
+                                 "cadres: give some unit group a count and an establishment "
+                                 "above 0")
+
+
+def test_a_model_copy_with_no_cadres_fails_clearly_in_the_model():
+    from scenarios.schema import UnitGroup
+    from sim import CadreModel
+
+    base = Scenario()
+    empty = base.organisation.model_copy(update={g: UnitGroup(count=0) for g in
+                                                 ("organs", "frontline", "key_projects")})
+    with pytest.raises(ValueError, match="the organisation has no cadres"):
+        CadreModel(base.model_copy(update={"organisation": empty}), rng=1)
+
+
+def test_a_county_of_100_000_cadres_is_still_allowed(tmp_path):
+    text = "[organisation.frontline]\ncount = 2500\nestablishment = 40\n"
+    assert load_scenario(write(tmp_path, "big.toml", text)).organisation.cadre_count() == 100_270
+
+
+def test_a_scenario_too_large_for_memory_is_refused_with_an_estimate(tmp_path):
+    text = "[organisation.frontline]\ncount = 1000000\nestablishment = 1000000\n"
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write(tmp_path, "huge.toml", text))
+    assert str(caught.value) == (
+        "huge.toml line 1, key 'organisation': the organisation is too large: "
+        "1,000,000,000,270 cadres and 3,000,028 posts would need about 54,004,504,015 GB of "
+        "memory, more than 64 GB: make it smaller")
+
+
+def test_up_to_twenty_problems_are_reported_with_their_lines(tmp_path):
+    text = "".join(f"[policy.block{i}]\nx = 1\n" for i in range(25))
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write(tmp_path, "many.toml", text))
+    error = caught.value
+    assert len(error.errors) == 20
+    assert str(error).splitlines()[1].startswith("many.toml line 3, key 'policy.block1': ")
+    clone = pickle.loads(pickle.dumps(error))
+    assert str(clone) == str(error) and len(clone.errors) == 20
+
+
+def test_every_non_finite_number_is_reported(tmp_path):
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write(tmp_path, "nan.toml", "[behaviour]\ntransfer = nan\n"
+                                                  "inertia = inf\n"))
+    assert str(caught.value).splitlines() == [
+        "nan.toml line 2, key 'behaviour.transfer': expected a finite number, got nan",
+        "nan.toml line 3, key 'behaviour.inertia': expected a finite number, got inf"]
+
+
+# --------------------------------------------------------------------------- worlds and packages
+
+
+def test_a_world_and_a_package_compose(tmp_path):
+    write(tmp_path, "w.toml", "[organisation.frontline]\ncount = 3\n")
+    write(tmp_path, "p.toml", "[policy.tolerance]\nexcuse_rate = 0.7\n")
+    scenario = load_scenario(write(tmp_path, "both.toml",
+                                   'world = "w.toml"\npackage = "p.toml"\nyears = 4\n'))
+    assert scenario.organisation.frontline.count == 3
+    assert scenario.policy.tolerance.excuse_rate == 0.7
+    assert scenario.years == 4
+
+
+def test_a_bare_world_or_package_name_is_a_bundled_one(tmp_path):
+    scenario = load_scenario(write(tmp_path, "mine.toml",
+                                   'world = "ordos"\npackage = "zhangdian"\n'))
+    assert scenario.organisation == load_scenario("ordos").organisation
+    assert scenario.policy == load_scenario("zhangdian").policy
+
+
+@pytest.mark.parametrize(("layer", "text", "message"), [
+    ("world", "[policy.bonus]\namount = 1.0\n",
+     "w.toml line 1, key 'policy': a world file holds only organisation, population, behaviour, "
+     "history (and name, description, extends)"),
+    ("package", "[organisation.frontline]\ncount = 1\n",
+     "w.toml line 1, key 'organisation': a package file holds only policy (and name, "
+     "description, extends)"),
+    ("world", 'package = "p.toml"\n',
+     "w.toml line 1, key 'package': a world file holds only organisation, population, "
+     "behaviour, history (and name, description, extends)"),
+])
+def test_a_world_or_package_file_holds_only_its_blocks(tmp_path, layer, text, message):
+    write(tmp_path, "w.toml", text)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(write(tmp_path, "s.toml", f'{layer} = "w.toml"\n'))
+    assert str(caught.value) == message
+
+
+def test_a_world_that_includes_its_scenario_is_a_cycle(tmp_path):
+    write(tmp_path, "w.toml", 'extends = "s.toml"\n')
+    with pytest.raises(ScenarioError, match=r"^w\.toml, key 'extends': extends cycle: s\.toml -> "
+                                            r"w\.toml -> s\.toml$"):
+        load_scenario(write(tmp_path, "s.toml", 'world = "w.toml"\n'))
+
+
+def test_an_unknown_world_lists_the_bundled_ones(tmp_path):
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario("ordos", world="atlantis")
+    assert str(caught.value).startswith("atlantis: no such world file 'atlantis' (bundled "
+                                        "worlds: baseline, ordos,")
+
+
+def test_on_another_world_only_the_policy_and_settings_are_the_scenarios():
+    moved = load_scenario("ordos", world="baseline")
+    ordos, baseline = load_scenario("ordos"), load_scenario("baseline")
+    assert moved.policy == ordos.policy and moved.name == "ordos"
+    assert moved.organisation == baseline.organisation
+    assert moved.behaviour == baseline.behaviour and moved.history == baseline.history
+
+
+# --------------------------------------------------------------------------- values
+
+
+def test_with_values_sets_and_validates():
+    base = load_scenario("baseline")
+    tolerant = base.with_values({"policy.tolerance.excuse_rate": 0.6,
+                                 "organisation.frontline.posts.1": 3, "years": 20})
+    assert tolerant.policy.tolerance.excuse_rate == 0.6
+    assert tolerant.organisation.frontline.posts == {1: 3, 2: 1}
+    assert tolerant.years == 20
+    assert base.policy.tolerance.excuse_rate == 0.0  # unchanged
+    assert tolerant.policy.promotion == base.policy.promotion
+
+
+@pytest.mark.parametrize(("values", "match"), [
+    ({"years": -5}, "years"),
+    ({"policy.tolerence.excuse_rate": 0.5}, "tolerence"),
+    ({"policy.tolerance.excuse_rate.x": 0.5}, "is a value, not a table"),
+    ({"organisation.frontline.posts.1": 3, "organisation.frontline.posts.01": 4},
+     "sets the same value as"),
+    ({"seed": 2**64}, "seed"),
+    ({"policy..x": 1}, "expected a dotted path"),
+])
+def test_with_values_refuses_what_model_copy_would_accept(values, match):
+    with pytest.raises(ValueError, match=match):
+        Scenario().with_values(values)
+
+
+def test_load_scenario_with_values_names_the_set_origin(tmp_path):
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario("ordos", values={"policy.bonus.amount": -1.0})
+    assert str(caught.value) == ("ordos.toml, key 'policy.bonus.amount' (set in --set): "
+                                 "expected a number in [0, 1000000], got -1.0")
+    assert load_scenario("ordos", values={"policy.bonus.amount": 2.0}).policy.bonus.amount == 2.0
+
+
+def test_a_named_world_replaces_the_parents_world_whole(tmp_path):
+    child = write(tmp_path, "child.toml", 'extends = "ordos"\nworld = "baseline"\n'
+                                          "[organisation.organs]\ncount = 3\n")
+    scenario = load_scenario(child)
+    baseline, ordos = load_scenario("baseline"), load_scenario("ordos")
+    assert scenario.organisation.key_projects == baseline.organisation.key_projects
+    assert scenario.organisation.frontline == baseline.organisation.frontline
+    assert scenario.organisation.organs.count == 3  # the file's own keys merge on top
+    assert scenario.policy == ordos.policy

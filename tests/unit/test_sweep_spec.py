@@ -231,3 +231,41 @@ def test_a_missing_spec_file_and_the_error_pickles(tmp_path):
         load_spec(tmp_path / "nothing.toml")
     again = pickle.loads(pickle.dumps(caught.value))
     assert str(again) == str(caught.value)
+
+
+# --------------------------------------------------------------------------- aliases and limits
+
+
+HEAD = 'scenario = "small.toml"\nseed = 1\noutputs = ["mean_effort"]\n'
+
+
+def test_two_spellings_of_one_array_entry_are_one_error(tmp_path):
+    message = spec_error(tmp_path, HEAD + """\
+[parameters]
+"organisation.rank_quota.1" = { range = [0.1, 0.2] }
+"organisation.rank_quota.01" = { range = [0.3, 0.4] }
+[design]
+method = "lhs"
+samples = 4
+""")
+    assert message == ("sweep.toml, key 'parameters.\"organisation.rank_quota.01\"': "
+                       "'organisation.rank_quota.1' and 'organisation.rank_quota.01' name the "
+                       "same value (organisation.rank_quota.1): keep one")
+
+
+@pytest.mark.parametrize(("design", "expected"), [
+    # 10^15 points: refused from the counts, before a point is made (no MemoryError)
+    ('"policy.tolerance.excuse_rate" = { range = [0, 1], points = 100000 }\n'
+     '"policy.tolerance.discrimination" = { range = [0.5, 1], points = 100000 }\n'
+     '"policy.bonus.amount" = { range = [0, 1], points = 100000 }\n'
+     '[design]\nmethod = "grid"\n',
+     "key 'design': the grid would have 1,000,000,000,000,000 points "
+     "(100,000 x 100,000 x 100,000), more than 100,000"),
+    ('"policy.tolerance.excuse_rate" = { range = [0, 1] }\n'
+     '[design]\nmethod = "lhs"\nsamples = 1000000\n',
+     "key 'design.samples': the design would have 1,000,000 points, more than 100,000"),
+])
+def test_designs_beyond_the_limit_are_refused_up_front_with_their_count(tmp_path, design,
+                                                                        expected):
+    message = spec_error(tmp_path, HEAD + "[parameters]\n" + design)
+    assert expected in message

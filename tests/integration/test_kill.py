@@ -1,0 +1,69 @@
+"""kill -9 of a command running on worker processes leaves no worker behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from experiments.common.folders import clean_stale_staging
+from tests.scenario_fixtures import SMALL_COUNTY
+
+
+def processes_in_group(group: int) -> list[int]:
+    """Live (not zombie) processes of a process group, from /proc."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state, _, pgid = stat.rsplit(")", 1)[1].split()[:3]
+        if int(pgid) == group and state != "Z":
+            alive.append(int(entry.name))
+    return alive
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_compare_killed_with_sigkill_leaves_no_worker_processes(tmp_path):
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SMALL_COUNTY, encoding="utf-8")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "experiments.cli", "compare", str(scenario), str(scenario),
+               "--replications", "40", "--years", "5", "--workers", "2", "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               start_new_session=True)  # its own group: compare and workers
+    try:
+        deadline = time.monotonic() + 120
+        while len(processes_in_group(process.pid)) < 4:  # compare, fork server, 2 workers
+            assert process.poll() is None, process.stderr.read().decode()
+            assert time.monotonic() < deadline, "no worker processes within 120 s"
+            time.sleep(0.05)
+        time.sleep(1.0)  # the workers are running replications
+        assert process.poll() is None, "compare finished before it was killed"
+        os.kill(process.pid, signal.SIGKILL)  # the main process only, as kill -9 PID does
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while processes_in_group(process.pid):
+            assert time.monotonic() < deadline, "worker processes outlived compare"
+            time.sleep(0.05)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+    assert not out.exists()
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
+    assert left and all(name.startswith(".out.") for name in left)  # its staging folder
+    assert clean_stale_staging(out)  # what the next run on --out does first
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
