@@ -289,12 +289,7 @@ def add_compare_command(subparsers) -> None:
                         help="years to simulate (default: the scenarios')")
     parser.add_argument("--seed", type=seed_int, metavar="S",
                         help="root seed (default: the first scenario's)")
-    executor = parser.add_mutually_exclusive_group()
-    executor.add_argument("--workers", type=positive_int, metavar="N",
-                          help="local worker processes (default: the number of cores; "
-                          "1 runs in this process)")
-    executor.add_argument("--scheduler", metavar="ADDRESS",
-                          help="run on a Dask distributed cluster (e.g. tcp://host:8786)")
+    add_executor_options(parser)
     parser.add_argument("--out", type=Path, required=True, metavar="DIR",
                         help="output folder (created; a previous comparison there is replaced)")
     parser.add_argument("--world", type=world_option, default=DEFAULT_WORLD,
@@ -336,11 +331,7 @@ def add_sweep_command(subparsers) -> None:
     )
     parser.add_argument("spec", type=Path, help="sweep spec (TOML)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="sweep folder")
-    executor = parser.add_mutually_exclusive_group()
-    executor.add_argument("--workers", type=positive_int, metavar="N",
-                          help="local worker processes (default: the number of cores)")
-    executor.add_argument("--scheduler", metavar="ADDRESS",
-                          help="run on a Dask distributed cluster (e.g. tcp://host:8786)")
+    add_executor_options(parser)
     parser.add_argument("--resume", action="store_true",
                         help="continue an interrupted sweep in --out, skipping finished runs")
     parser.set_defaults(handler=handle_sweep)
@@ -429,11 +420,7 @@ def add_robust_command(subparsers) -> None:
     )
     parser.add_argument("spec", type=Path, help="robust spec (TOML)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="robust folder")
-    executor = parser.add_mutually_exclusive_group()
-    executor.add_argument("--workers", type=positive_int, metavar="N",
-                          help="local worker processes (default: the number of cores)")
-    executor.add_argument("--scheduler", metavar="ADDRESS",
-                          help="run on a Dask distributed cluster (e.g. tcp://host:8786)")
+    add_executor_options(parser)
     parser.add_argument("--resume", action="store_true",
                         help="continue an interrupted experiment in --out")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh",
@@ -486,11 +473,7 @@ def add_search_command(subparsers) -> None:
     )
     parser.add_argument("spec", type=Path, help="search spec (TOML)")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="search folder")
-    executor = parser.add_mutually_exclusive_group()
-    executor.add_argument("--workers", type=positive_int, metavar="N",
-                          help="local worker processes (default: the number of cores)")
-    executor.add_argument("--scheduler", metavar="ADDRESS",
-                          help="run on a Dask distributed cluster (e.g. tcp://host:8786)")
+    add_executor_options(parser)
     parser.add_argument("--resume", action="store_true",
                         help="continue an interrupted search in --out (its study.db)")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh",
@@ -538,11 +521,7 @@ def add_calibrate_command(subparsers) -> None:
                         help="local search after the design (default nelder-mead)")
     parser.add_argument("--seed", type=seed_int, default=20170410, metavar="S",
                         help="root seed of the replications and the design")
-    executor = parser.add_mutually_exclusive_group()
-    executor.add_argument("--workers", type=positive_int, metavar="N",
-                          help="local worker processes (default: the number of cores)")
-    executor.add_argument("--scheduler", metavar="ADDRESS",
-                          help="run on a Dask distributed cluster (e.g. tcp://host:8786)")
+    add_executor_options(parser)
     parser.set_defaults(handler=handle_calibrate)
 
 
@@ -587,6 +566,16 @@ def seed_int(text: str) -> int:
     if value > MAX_SEED:
         raise argparse.ArgumentTypeError(f"expected a seed in [0, 2**63 - 1], got {text!r}")
     return value
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """``--workers N`` or ``--scheduler ADDRESS``: where runs execute (``common.runner``)."""
+    executor = parser.add_mutually_exclusive_group()
+    executor.add_argument("--workers", type=positive_int, metavar="N",
+                          help="local worker processes (default: the number of cores; "
+                          "1 runs in this process)")
+    executor.add_argument("--scheduler", metavar="ADDRESS",
+                          help="run on a Dask distributed cluster (e.g. tcp://host:8786)")
 
 
 def positive_int(text: str) -> int:

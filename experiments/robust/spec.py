@@ -77,10 +77,11 @@ from experiments.sweep.spec import (
     check_value,
     expand_design,
     pydantic_spec_error,
+    read_spec_table,
     with_values,
 )
-from scenarios import Scenario, ScenarioError
-from scenarios.loader import HASH_DISPLAY_CHARS, read_toml, scenario_error
+from scenarios import Scenario
+from scenarios.loader import HASH_DISPLAY_CHARS, scenario_error
 
 LEVER_PREFIX = "policy."
 """Levers (what the government chooses) live under ``policy``; the rest is the world."""
@@ -250,16 +251,7 @@ def load_robust_spec(path: str | Path) -> RobustSpec:
         Any problem, as one line naming the file and the key.
     """
     path = Path(path)
-    if not path.is_file():
-        raise SpecError(path, "no such file" if not path.exists() else "expected a file")
-    try:
-        data = read_toml(path)
-    except ScenarioError as error:
-        raise SpecError(path, error.problem, key=error.key, line=error.line) from None
-    try:
-        table = RobustTable.model_validate_json(json.dumps(data, default=str), strict=True)
-    except ValidationError as error:
-        raise robust_pydantic_error(path, error.errors()[0]) from None
+    table = read_spec_table(path, RobustTable, robust_pydantic_error)
     return resolve_robust_spec(path, table)
 
 

@@ -43,7 +43,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from experiments.robust.measures import Direction
 from experiments.robust.spec import (
@@ -67,10 +67,11 @@ from experiments.sweep.spec import (
     check_parameter,
     check_points,
     expand_design,
+    read_spec_table,
     with_values,
 )
-from scenarios import Scenario, ScenarioError
-from scenarios.loader import HASH_DISPLAY_CHARS, read_toml
+from scenarios import Scenario
+from scenarios.loader import HASH_DISPLAY_CHARS
 
 
 class _Table(BaseModel):
@@ -155,16 +156,7 @@ class SearchSpec:
 def load_search_spec(path: str | Path) -> SearchSpec:
     """Read and validate a search spec; any problem is one :class:`SpecError` line."""
     path = Path(path)
-    if not path.is_file():
-        raise SpecError(path, "no such file" if not path.exists() else "expected a file")
-    try:
-        data = read_toml(path)
-    except ScenarioError as error:
-        raise SpecError(path, error.problem, key=error.key, line=error.line) from None
-    try:
-        table = SearchTable.model_validate_json(json.dumps(data, default=str), strict=True)
-    except ValidationError as error:
-        raise robust_pydantic_error(path, error.errors()[0]) from None
+    table = read_spec_table(path, SearchTable, robust_pydantic_error)
     world, _ = _scenario(path, table.world, "world")
     if table.package is not None:
         source, _ = _scenario(path, table.package, "package")

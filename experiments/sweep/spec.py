@@ -463,6 +463,15 @@ def load_spec(path: str | Path) -> SweepSpec:
         Any problem, as one line naming the file and the key.
     """
     path = Path(path)
+    return resolve_spec(path, read_spec_table(path, SpecTable, pydantic_spec_error))
+
+
+def read_spec_table(path: Path, table_type: type[BaseModel], describe_error) -> BaseModel:
+    """A spec file read and validated against ``table_type`` (strict; unknown keys are errors).
+
+    ``describe_error(path, pydantic_error_dict)`` turns the first validation error into a
+    :class:`SpecError`; a missing file or a TOML syntax error is one line too.
+    """
     if not path.is_file():
         raise SpecError(path, "no such file" if not path.exists() else "expected a file")
     try:
@@ -470,10 +479,9 @@ def load_spec(path: str | Path) -> SweepSpec:
     except ScenarioError as error:
         raise SpecError(path, error.problem, key=error.key, line=error.line) from None
     try:
-        table = SpecTable.model_validate_json(json.dumps(data, default=str), strict=True)
+        return table_type.model_validate_json(json.dumps(data, default=str), strict=True)
     except ValidationError as error:
-        raise pydantic_spec_error(path, error.errors()[0]) from None
-    return resolve_spec(path, table)
+        raise describe_error(path, error.errors()[0]) from None
 
 
 def resolve_spec(path: Path, table: SpecTable) -> SweepSpec:
