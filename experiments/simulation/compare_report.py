@@ -729,7 +729,8 @@ def render_report(*, manifest: Mapping, summary: pd.DataFrame, policy: pd.DataFr
                             years=manifest["years"], seed=manifest["seed"], version=version)
     world = [k for k in policy.index if not is_policy_key(k)]
     world_line = (planner_text("compare_world_differs", lang, count=len(world)) if world
-                  else planner_text("compare_world_same", lang))
+                  else planner_text("compare_world_same", lang,
+                                    world=manifest.get("world") or labels[0]))
     scenario_rows = [[s["label"], s.get("description", ""), s["sha256"][:12]]
                      for s in scenarios]
     summary_items = [world_line, *planner_summary(summary, pairs, lang)]

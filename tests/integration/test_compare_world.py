@@ -58,3 +58,12 @@ def test_an_unknown_world_is_one_line_and_exit_2(tmp_path, capsys, world, messag
     out, err = capsys.readouterr()
     assert out == "" and err.startswith(message) and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_the_report_names_the_world_the_packages_ran_on(tmp_path):
+    out = tmp_path / "out"
+    code = cli.main(["compare", "baseline", "zhangdian", "--world", "ordos", "--replications", "2",
+                     "--years", "2", "--workers", "1", "--lang", "zh", "--out", str(out)])
+    assert code == 0
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "所有方案在同一基础情景（ordos）上运行" in report
