@@ -534,6 +534,40 @@ def handle_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
                          command=["youwei", *argv])
 
 
+def add_validate_model_command(subparsers) -> None:
+    """``youwei validate-model``: the validation report (facts, targets, Peter, stationarity,
+    robustness) in one folder."""
+    parser = subparsers.add_parser(
+        "validate-model",
+        help="write the model's validation report (validation.md, validation.json)",
+        description="Run the stylised facts, every calibration target, the Peter table, the\n"
+        "stationarity check and the robustness of the package rankings over the\n"
+        "assumption ranges, and write validation.md and validation.json.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="output folder (validation.md and validation.json are replaced)")
+    parser.add_argument("--seeds", type=positive_int, metavar="N",
+                        help="replications per scenario in the facts, targets and the "
+                        "robustness table's nominal point (default 20; >= 2)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke-test sizes: few seeds, runs and years (not evidence)")
+    executor = parser.add_mutually_exclusive_group()
+    executor.add_argument("--workers", type=positive_int, metavar="N",
+                          help="local worker processes (default: the number of cores)")
+    executor.add_argument("--scheduler", metavar="ADDRESS",
+                          help="run on a Dask distributed cluster (e.g. tcp://host:8786)")
+    parser.set_defaults(handler=handle_validate_model)
+
+
+def handle_validate_model(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from experiments.validation.command import run_validate_model
+
+    return run_validate_model(args.out, seeds=args.seeds, workers=args.workers,
+                              scheduler=args.scheduler, quick=args.quick,
+                              command=["youwei", *argv])
+
+
 def add_levers_command(subparsers) -> None:
     """``youwei levers [SCENARIO]``: every lever and uncertainty, with its value in a scenario."""
     parser = subparsers.add_parser(
@@ -606,6 +640,7 @@ COMMANDS: tuple[Callable[..., None], ...] = (
     add_discover_command,
     add_search_command,
     add_calibrate_command,
+    add_validate_model_command,
 )
 
 

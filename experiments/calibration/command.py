@@ -175,20 +175,9 @@ def check_parameters(scenario, targets, path: Path) -> None:
 def fit_result(scenario, targets, best, n_seeds: int, root_seed: int, evaluations: int,
                targets_path: Path, method: str, command: list[str] | None) -> dict:
     """The fit as a JSON-able dict: parameters, objective, targets, provenance."""
-    from experiments.calibration.smm import finite, summarise
     from experiments.common.provenance import command_line, software_versions
 
-    mean, low, high = summarise(best.runs)
-    rows = []
-    for t, m, lo, hi in zip(targets.target, mean, low, high, strict=True):
-        rows.append({
-            "name": t.name, "article": t.article, "quote": t.quote, "value": t.value,
-            "scale": t.scale, "per": t.per, "goal": t.goal, "tolerance": t.tolerance,
-            "model_mean": finite(float(m)), "ci_low": finite(float(lo)),
-            "ci_high": finite(float(hi)),
-            "relative_error": finite(float((m - t.goal) / t.goal)),
-            "met": bool(abs(m - t.goal) <= t.tolerance * t.goal),
-        })
+    rows = target_rows(targets, best.runs)
     return {
         "scenario": scenario.name,
         "targets_file": str(targets_path),
@@ -203,6 +192,26 @@ def fit_result(scenario, targets, best, n_seeds: int, root_seed: int, evaluation
         "software": software_versions(),
         "targets": rows,
     }
+
+
+def target_rows(targets, runs) -> list[dict]:
+    """Each target against the model: ``runs`` is ``(n_seeds, n_targets)`` per-run moments;
+    one JSON-able row per target with the model's mean, 95% interval and ``met`` (mean
+    within ``tolerance`` of ``value * scale``). Also used by ``youwei validate-model``."""
+    from experiments.calibration.smm import finite, summarise
+
+    mean, low, high = summarise(runs)
+    rows = []
+    for t, m, lo, hi in zip(targets.target, mean, low, high, strict=True):
+        rows.append({
+            "name": t.name, "article": t.article, "quote": t.quote, "value": t.value,
+            "scale": t.scale, "per": t.per, "goal": t.goal, "tolerance": t.tolerance,
+            "model_mean": finite(float(m)), "ci_low": finite(float(lo)),
+            "ci_high": finite(float(hi)),
+            "relative_error": finite(float((m - t.goal) / t.goal)),
+            "met": bool(abs(m - t.goal) <= t.tolerance * t.goal),
+        })
+    return rows
 
 
 def write_outputs(out: Path, result: dict) -> None:

@@ -1,9 +1,9 @@
 """A model a planner can trust: it starts in equilibrium and settles (issue 8).
 
-The check of ``benchmarks/stationarity.py`` on a cheaper configuration: the
-baseline county (670 cadres) under the old rules and under a strong reform
-package (the Ordos levers on the same world), 40 years on six seeds, every run
-starting from the old-rules equilibrium. With the policy held fixed, mean effort,
+The check of ``experiments.validation.stationarity`` (``benchmarks/stationarity.py``)
+on a cheaper configuration: the baseline county (670 cadres) under the old rules and
+under a strong reform package (the Ordos levers on the same world), 40 years on six
+seeds, every run starting from the old-rules equilibrium. With the policy held fixed, mean effort,
 efficiency, mean ability and voluntary exits differ between years 21-30 and 31-40 by
 at most 0.03 (effort; ability in sd), 5% (efficiency) or 20% (exits); no cadre sits
 at effort exactly 0 or 1 (limit 5%); the old rules show no transient: year-1 mean
@@ -15,7 +15,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from benchmarks.stationarity import LIMITS, check, run_scenario
+from experiments.validation.stationarity import LIMITS, check, run_scenario
 from scenarios.schema import Mobility, PromotionRule, Scenario
 from tests.scenario_fixtures import with_policy
 

@@ -31,75 +31,32 @@ Why each fact holds (mechanisms, not special cases):
    waiting restarts, and waiting beyond ``patience_years`` drives voluntary exit.
 """
 
-from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
-from scenarios.schema import Mobility, PromotionRule, Scenario
-from sim import CadreModel
-from sim.state import ErrorOutcome
-from tests.scenario_fixtures import county, with_policy
+from experiments.validation.facts import (
+    REPLICATIONS,
+    ROOT_SEED,
+    Run,
+    fact_scenarios,
+    fact_tasks,
+    last_years,
+    run_fact,
+    top_minus_bottom,
+)
+from experiments.validation.stats import interval
 
 pytestmark = pytest.mark.slow
 
-ROOT_SEED = 20240611
-REPLICATIONS = 20
-YEARS = 12
-
-
-def small() -> Scenario:
-    return county((4, 20), (6, 25), (2, 10), YEARS)
-
-
-BASELINE = small()  # seniority promotion, no tolerance, no bonus: the old rules
-MERIT = with_policy(BASELINE, promotion=dict(rule=PromotionRule.MERIT, mobility=Mobility.UNIFIED))
-TOLERANCE = dict(excuse_rate=0.8, discrimination=0.9)
-TOLERANT_HISTORY = BASELINE.model_copy(update=dict(history=BASELINE.history.model_copy(
-    update=dict(policy=with_policy(BASELINE, tolerance=TOLERANCE).policy))))
-SCENARIOS = {
-    "baseline": BASELINE,
-    "tolerance": with_policy(BASELINE, tolerance=TOLERANCE),
-    "tolerance_removed": TOLERANT_HISTORY,
-    "tolerance_kept": with_policy(TOLERANT_HISTORY, tolerance=TOLERANCE),
-    "merit": MERIT,
-    "merit_tolerance": with_policy(MERIT, tolerance=TOLERANCE),
-    "poor_discrimination": with_policy(BASELINE,
-                                       tolerance=dict(excuse_rate=0.8, discrimination=0.5)),
-    "good_discrimination": with_policy(BASELINE,
-                                       tolerance=dict(excuse_rate=0.8, discrimination=0.95)),
-    "merit_frontline_weight": with_policy(
-        MERIT, promotion=dict(rule=PromotionRule.MERIT, mobility=Mobility.UNIFIED,
-                              frontline_weight=2.0)),
-}
-
-
-@dataclass(frozen=True)
-class Run:
-    """One replication: its reporters and, per year over the cadres who served, effort and
-    whether each was punished for an honest error."""
-
-    frame: pd.DataFrame
-    effort_punished: tuple[tuple[np.ndarray, np.ndarray], ...]
+SCENARIOS = fact_scenarios()
 
 
 @cache
 def replications(name: str) -> tuple[Run, ...]:
-    children = np.random.SeedSequence(ROOT_SEED).spawn(REPLICATIONS)
-    done = []
-    for child in children:
-        model = CadreModel(SCENARIOS[name], rng=child)
-        years = []
-        for _ in range(model.scenario.years):
-            model.step()
-            record = model.record
-            years.append((record.worked.effort,
-                          record.review.outcome == ErrorOutcome.PUNISHED_HONEST))
-        done.append(Run(model.model_frame(), tuple(years)))
-    return tuple(done)
+    return tuple(run_fact(task) for task in fact_tasks(REPLICATIONS, ROOT_SEED, [name]))
 
 
 def runs(name: str) -> tuple[pd.DataFrame, ...]:
@@ -110,31 +67,10 @@ def per_run(name: str, measure) -> np.ndarray:
     return np.array([measure(frame) for frame in runs(name)])
 
 
-def interval(differences: np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% t-interval of paired differences."""
-    n = len(differences)
-    mean = float(differences.mean())
-    half = stats.t.ppf(0.975, n - 1) * differences.std(ddof=1) / np.sqrt(n)
-    return mean, mean - half, mean + half
-
-
-def last_years(column: str, k: int = 5):
-    return lambda frame: frame[column].iloc[-k:].mean()
-
-
 def test_fact1_in_the_old_rules_equilibrium_the_hardest_workers_are_punished_most():
     """Old rules: the share of cadre-years punished for an honest error is higher in the
     top effort quartile (of each year) than in the bottom one, and the old rules punish
     every detected honest error."""
-
-    def top_minus_bottom(run: Run) -> float:
-        top, bottom = [], []
-        for effort, punished in run.effort_punished:
-            low, high = np.quantile(effort, [0.25, 0.75])
-            top.append(punished[effort >= high])
-            bottom.append(punished[effort <= low])
-        return np.concatenate(top).mean() - np.concatenate(bottom).mean()
-
     gap = np.array([top_minus_bottom(run) for run in replications("baseline")])
     mean, low, high = interval(gap)
     assert low > 0, (mean, low, high)
