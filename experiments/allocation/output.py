@@ -117,6 +117,11 @@ def write_proposal_csv(path: Path, problem: AllocationProblem, proposal: Proposa
     write_csv(path, table)
 
 
+PEOPLE_DECIMALS = 2
+"""Decimals of the values in the tables people read (shortlist, passed over); the exact
+values stay in ``proposal.csv`` and ``proposal.json``."""
+
+
 def shortlist_table(problem: AllocationProblem, proposal: Proposal, display: Display):
     import pandas as pd
 
@@ -130,7 +135,7 @@ def shortlist_table(problem: AllocationProblem, proposal: Proposal, display: Dis
         "score": problem.candidates.score[cand],
         "value": [e.value for e in s],
         "loss": [e.loss for e in s],
-    })
+    }).round(PEOPLE_DECIMALS)
 
 
 def passed_over_table(problem: AllocationProblem, proposal: Proposal, display: Display):
@@ -151,7 +156,7 @@ def passed_over_table(problem: AllocationProblem, proposal: Proposal, display: D
         "holder_value": [x.holder_value for x in items],
         "loss": [x.loss for x in items],
         "binding": [" ".join(x.binding) for x in items],
-    })
+    }).round(PEOPLE_DECIMALS)
 
 
 def write_proposal_json(

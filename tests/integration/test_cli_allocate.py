@@ -213,6 +213,8 @@ def test_default_chinese_proposal_with_shortlist_alternatives_and_ties(tmp_path,
     book.close()
     shortlist = pd.read_csv(out / "shortlist.csv", dtype=str, encoding="utf-8-sig")
     assert shortlist.groupby("post").size().tolist() == [2, 2]
+    for column in ("value", "loss"):  # rounded for people; exact values stay in proposal.csv
+        assert all(len(v.partition(".")[2]) <= 2 for v in shortlist[column].dropna())
     summary = read_summary(out)
     assert [a["loss"] for a in summary["alternatives"]] == [0.0, 30.0]
 

@@ -155,3 +155,25 @@ def test_allocation_moves_frontline_cadres_and_meets_the_targets(example, propos
     assert young.sum() >= rules.targets.young_share_min * is_post.sum()
     filled = proposal.moves.target[is_post]
     assert set(np.flatnonzero(example.posts.must_fill)) <= set(filled.tolist())
+
+
+def test_tables_for_people_carry_rounded_values(tmp_path):
+    """shortlist.csv and passed_over.csv show values to the cent (exact ones stay in proposal.csv)."""
+    import pandas as pd
+
+    from experiments.cli import main
+
+    county = SHIPPED
+    out = tmp_path / "proposal"
+    assert main(["allocate", "--candidates", str(county / "candidates.csv"),
+                 "--posts", str(county / "posts.csv"), "--pools", str(county / "pools.csv"),
+                 "--rules", str(county / "rules.toml"), "--fit", str(county / "fit.csv"),
+                 "--shortlist", "2", "--out", str(out)]) == 0
+    for name, columns in (("shortlist.csv", ("value", "loss")),
+                          ("passed_over.csv", ("value", "holder_value"))):
+        table = pd.read_csv(out / name, dtype=str, encoding="utf-8-sig")
+        assert len(table) > 0
+        for column in columns:
+            assert all(len(v.partition(".")[2]) <= 2 for v in table[column].dropna()), name
+    exact = pd.read_csv(out / "proposal.csv", dtype=str, encoding="utf-8-sig")
+    assert any(len(v.partition(".")[2]) > 2 for v in exact["value"])
