@@ -158,7 +158,7 @@ def test_allocation_moves_frontline_cadres_and_meets_the_targets(example, propos
 
 
 def test_tables_for_people_carry_rounded_values(tmp_path):
-    """shortlist.csv and passed_over.csv show values to the cent (exact ones stay in proposal.csv)."""
+    """shortlist.csv and passed_over.csv: values to the cent (exact ones in proposal.csv)."""
     import pandas as pd
 
     from experiments.cli import main
