@@ -21,6 +21,7 @@ The runs go to the shared runner (``experiments.common.runner.open_runner``).
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,6 +100,7 @@ def run_calibrate(
         fit,
         seed_children,
     )
+    from experiments.common.folders import FolderInUse, lock_folder
     from experiments.common.runner import WorkersLost, open_runner
 
     out = Path(out)
@@ -106,42 +108,48 @@ def run_calibrate(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         return report_error(f"cannot create {out}: {error.strerror or error}")
-    header = calibration_header(loaded, target_set, n_seeds, seed, design, refine, method)
-    try:
-        journal = Journal(out / JOURNAL, header)
-    except ValueError:
-        return report_error(f"{out / JOURNAL}: belongs to another calibration (other "
-                            f"scenario, targets, seeds or search settings); use another --out")
-    resumed = len(journal.done)
-    print(f"calibrate {loaded.name}: {len(target_set.parameter)} parameters, "
-          f"{len(target_set.target)} targets, {n_seeds} seeds per evaluation"
-          + (f"; resuming after {resumed} evaluations" if resumed else ""), flush=True)
-
-    def progress(evaluation) -> None:
-        values = ", ".join(f"{p.path.rsplit('.', 1)[-1]}={v:.4g}" for p, v in zip(
-            target_set.parameter, evaluation.values, strict=True))
-        print(f"  J = {evaluation.objective:9.3f}  {values}", flush=True)
-
-    try:
-        with open_runner(workers, scheduler) as runner:
-            calibration = Calibration(loaded, target_set, seed_children(seed, n_seeds),
-                                      runner, journal, progress)
-            best = fit(calibration, design_points=design, refine_evaluations=refine,
-                       root_seed=seed, method=method)
-    except InputError as error:
+    lock = contextlib.ExitStack()
+    try:  # one calibration at a time on a folder: a second run refuses, naming the holder
+        lock.enter_context(lock_folder(out, what=f"calibration {loaded.name}"))
+    except FolderInUse as error:
         return report_error(str(error))
-    except (RunFailed, WorkersLost) as error:
-        print(f"youwei: stopped: a run failed ({' '.join(str(error).split())}); finished "
-              f"evaluations are in {out / JOURNAL}: rerun to resume", file=sys.stderr)
-        return EXIT_STOPPED
-    result = fit_result(loaded, target_set, best, n_seeds, seed, len(journal.done),
-                        Path(targets), method, command)
-    write_outputs(out, result)
-    met = sum(t["met"] for t in result["targets"])
-    fitted = ", ".join(f"{k} = {v:.4g}" for k, v in result["parameters"].items())
-    print(f"fitted: {fitted or 'no free parameter'}; {met} of {len(result['targets'])} targets "
-          f"met; wrote {out}")
-    return EXIT_OK if met == len(result["targets"]) else EXIT_NOT_MET
+    with lock:
+        header = calibration_header(loaded, target_set, n_seeds, seed, design, refine, method)
+        try:
+            journal = Journal(out / JOURNAL, header)
+        except ValueError:
+            return report_error(f"{out / JOURNAL}: belongs to another calibration (other "
+                                f"scenario, targets, seeds or search settings); use another --out")
+        resumed = len(journal.done)
+        print(f"calibrate {loaded.name}: {len(target_set.parameter)} parameters, "
+              f"{len(target_set.target)} targets, {n_seeds} seeds per evaluation"
+              + (f"; resuming after {resumed} evaluations" if resumed else ""), flush=True)
+
+        def progress(evaluation) -> None:
+            values = ", ".join(f"{p.path.rsplit('.', 1)[-1]}={v:.4g}" for p, v in zip(
+                target_set.parameter, evaluation.values, strict=True))
+            print(f"  J = {evaluation.objective:9.3f}  {values}", flush=True)
+
+        try:
+            with open_runner(workers, scheduler) as runner:
+                calibration = Calibration(loaded, target_set, seed_children(seed, n_seeds),
+                                          runner, journal, progress)
+                best = fit(calibration, design_points=design, refine_evaluations=refine,
+                           root_seed=seed, method=method)
+        except InputError as error:
+            return report_error(str(error))
+        except (RunFailed, WorkersLost) as error:
+            print(f"youwei: stopped: a run failed ({' '.join(str(error).split())}); finished "
+                  f"evaluations are in {out / JOURNAL}: rerun to resume", file=sys.stderr)
+            return EXIT_STOPPED
+        result = fit_result(loaded, target_set, best, n_seeds, seed, len(journal.done),
+                            Path(targets), method, command)
+        write_outputs(out, result)
+        met = sum(t["met"] for t in result["targets"])
+        fitted = ", ".join(f"{k} = {v:.4g}" for k, v in result["parameters"].items())
+        print(f"fitted: {fitted or 'no free parameter'}; {met} of {len(result['targets'])} targets "
+              f"met; wrote {out}")
+        return EXIT_OK if met == len(result["targets"]) else EXIT_NOT_MET
 
 
 def read_targets_checked(path: Path):

@@ -163,3 +163,18 @@ def test_calibrate_input_errors_are_one_line(tmp_path, capsys):
     assert main(calibrate_args(scenario, targets, tmp_path / "out")) == 2
     assert "key 'parameter.0.path'" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_second_calibration_on_a_folder_in_use_is_refused(tmp_path, capsys):
+    from experiments.common.folders import lock_folder
+
+    scenario = tmp_path / "small.toml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    targets = tmp_path / "targets.toml"
+    targets.write_text(TARGETS.format(seeds=2, value=3.0), encoding="utf-8")
+    out = tmp_path / "fit"
+    with lock_folder(out, what="another calibration"):
+        assert main(calibrate_args(scenario, targets, out)) == 2
+    err = capsys.readouterr().err
+    assert "is in use by another youwei run (pid " in err and err.count("\n") == 1
+    assert not (out / "journal.jsonl").exists()
