@@ -194,8 +194,9 @@ class Population(_Block):
 class Behaviour(_Block):
     """How cadres respond (uncertain parameters of the world; docs/model.md section 3).
 
-    Calibration of the defaults (placeholders, chosen so that the stylised facts
-    of docs/model.md section 1.2 follow from the mechanisms; see
+    Calibration of the defaults (assumptions, with their ranges in docs/model.md section
+    8, chosen so that the stylised facts of docs/model.md section 1.2 follow from the
+    mechanisms; see
     ``tests/regression/test_stylised_facts.py``):
 
     - errors: ``error_base`` 0.01 + ``error_slope`` 0.05 x effort x difficulty gives
