@@ -202,19 +202,14 @@ def render_robust_report(spec: RobustSpec, manifest: Mapping, robustness: pd.Dat
                          verdicts: Sequence[Verdict], figures: Mapping[str, tuple[str, bytes]],
                          boxes: Sequence[str], lang: str) -> str:
     """``report.html``: summary first, then the tables, figures, caveats and provenance."""
-    from experiments.simulation.compare_report import CSS, esc, html_table
+    from experiments.simulation.compare_report import esc, html_table, page_head
 
     title = t("robust_title", lang, name=spec.name)
     settings = t("robust_settings", lang, packages=len(spec.packages), worlds=spec.n_worlds,
                  replications=spec.replications, years=spec.years, seed=spec.seed,
                  world=spec.world.name)
     parts = [
-        "<!DOCTYPE html>",
-        f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{esc(title)}</h1>",
-        f'<p class="subtitle">{esc(settings)}</p>',
+        *page_head(title, settings, lang),
         f"<h2>{esc(t('summary', lang))}</h2>",
         f"<p>{esc(t('robust_intro', lang))}</p>",
         "<ul>" + "".join(f"<li>{esc(line)}</li>"

@@ -509,6 +509,18 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def page_head(title: str, subtitle: str, lang: str) -> list[str]:
+    """The opening of a report page: doctype, language, CSS, the title and its subtitle."""
+    return [
+        "<!DOCTYPE html>",
+        f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{esc(title)}</h1>",
+        f'<p class="subtitle">{esc(subtitle)}</p>',
+    ]
+
+
 def html_table(header: Sequence[str], rows: Sequence[Sequence[str]], *,
                numeric: Sequence[bool] = (), row_classes: Sequence[str] = ()) -> str:
     """An HTML table of already-formatted cells (escaped here)."""
@@ -738,12 +750,7 @@ def render_report(*, manifest: Mapping, summary: pd.DataFrame, policy: pd.DataFr
                          replications=manifest["replications"], years=manifest["years"],
                          reference=reference, mark=SIGNIFICANT_MARK)
     parts = [
-        "<!DOCTYPE html>",
-        f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{esc(title)}</h1>",
-        f'<p class="subtitle">{esc(settings)}</p>',
+        *page_head(title, settings, lang),
         f"<h2>{esc(planner_text('summary', lang))}</h2>",
         "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in summary_items) + "</ul>",
     ]

@@ -352,31 +352,28 @@ def trust_warnings(indices: pd.DataFrame, convergence: pd.DataFrame) -> list[str
 # --------------------------------------------------------------------------- writing
 
 
+INDEX_FILES = {DesignMethod.SOBOL: "sobol.csv", DesignMethod.MORRIS: "morris.csv",
+               DesignMethod.LHS: "pawn.csv"}
+"""The indices table of each design, by file name."""
+
+
 def write_analysis(analysis: Analysis, folder: Path, *,
                    command: Sequence[str] | None = None) -> Path:
     """Write tables and figures into ``folder/analysis`` (replaced whole); return that path."""
     target = Path(folder) / ANALYSIS
     files: list[str] = []
     with atomic_dir(target) as staging:
-        analysis.means.to_csv(staging / "replicate_means.csv", index=False, lineterminator="\n")
-        files.append("replicate_means.csv")
-        if analysis.method is DesignMethod.SOBOL:
-            analysis.indices.to_csv(staging / "sobol.csv", index=False, lineterminator="\n")
-            files.append("sobol.csv")
-            if len(analysis.second_order):
-                analysis.second_order.to_csv(staging / "sobol_second_order.csv", index=False,
-                                             lineterminator="\n")
-                files.append("sobol_second_order.csv")
-        elif analysis.method is DesignMethod.MORRIS:
-            analysis.indices.to_csv(staging / "morris.csv", index=False, lineterminator="\n")
-            files.append("morris.csv")
-        elif analysis.method is DesignMethod.LHS:
-            analysis.indices.to_csv(staging / "pawn.csv", index=False, lineterminator="\n")
-            files.append("pawn.csv")
+        def write_table(table, name: str) -> None:
+            table.to_csv(staging / name, index=False, lineterminator="\n")
+            files.append(name)
+
+        write_table(analysis.means, "replicate_means.csv")
+        if analysis.method in INDEX_FILES:
+            write_table(analysis.indices, INDEX_FILES[analysis.method])
+        if analysis.method is DesignMethod.SOBOL and len(analysis.second_order):
+            write_table(analysis.second_order, "sobol_second_order.csv")
         if len(analysis.convergence):
-            analysis.convergence.to_csv(staging / "convergence.csv", index=False,
-                                        lineterminator="\n")
-            files.append("convergence.csv")
+            write_table(analysis.convergence, "convergence.csv")
         for output in analysis.outputs:
             figures = {f"scatter_{output}.png": plot_scatter(analysis.means, analysis.parameters,
                                                              output)}

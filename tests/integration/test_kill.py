@@ -13,23 +13,8 @@ from pathlib import Path
 import pytest
 
 from experiments.common.folders import clean_stale_staging
+from tests.processes import processes_in_group
 from tests.scenario_fixtures import SMALL_COUNTY
-
-
-def processes_in_group(group: int) -> list[int]:
-    """Live (not zombie) processes of a process group, from /proc."""
-    alive = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state, _, pgid = stat.rsplit(")", 1)[1].split()[:3]
-        if int(pgid) == group and state != "Z":
-            alive.append(int(entry.name))
-    return alive
 
 
 @pytest.mark.slow

@@ -25,6 +25,7 @@ from experiments.sweep.command import run_sweep
 from experiments.sweep.engine import FAILURES, MANIFEST, RUNS, SERIES
 from experiments.sweep.spec import load_spec
 from sim.metrics import COUNTY_REPORTERS
+from tests.processes import processes_in_group
 from tests.scenario_fixtures import SMALL_COUNTY
 
 # The baseline rules on a small county (2 organs x 10, 3 towns x 10, 1 project x 8 = 58 cadres).
@@ -140,22 +141,6 @@ def test_the_manifest_records_spec_seeds_software_and_status(reference, spec_fil
 
 
 # --------------------------------------------------------------------------- resume
-
-
-def processes_in_group(group: int) -> list[int]:
-    """Live (not zombie) processes of a process group, from /proc."""
-    alive = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state, _, pgid = stat.rsplit(")", 1)[1].split()[:3]
-        if int(pgid) == group and state != "Z":
-            alive.append(int(entry.name))
-    return alive
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
