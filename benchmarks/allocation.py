@@ -26,6 +26,11 @@ Six cases, each against a baseline measured in the same run:
 (f) the in-loop counties of (a): whole, pruned (``optimize.presolve.prune``), and pruned with the
     matching first (``optimize.presolve.matching``), with the outflow limit on and off: pairs
     pruned, wall and CPU time, the path each solve took, same optimum.
+(g) BLAS threads: the in-loop counties of (a) through the fast path with BLAS/OpenMP
+    limited to one thread (what the CLI and every runner worker do,
+    ``experiments.common.runner.limit_native_threads``) against the libraries' default
+    (a thread per core), alternating county by county in this process: median wall
+    and CPU time (``time.process_time``, all threads of the process).
 
 ``--quick`` shrinks repeats and sizes for a smoke run (its verdicts are not the
 targets' verdicts). Timings depend on the machine; nothing here asserts.
@@ -445,8 +450,51 @@ def pruning_case(sizes: Sizes, seed: int) -> list[Row]:
     return rows
 
 
+def blas_threads_case(sizes: Sizes, seed: int) -> list[Row]:
+    """(g) the fast path of (a) in two child processes: BLAS limited to one thread (as the CLI
+    and the runner's workers do) and the libraries' default, same run."""
+    settings = {"default (a BLAS thread per core)": "default", "limited (1 BLAS thread)": "limited"}
+    measured = {}
+    for name, setting in settings.items():
+        done = subprocess.run([sys.executable, __file__, "--blas-child", setting, "--seed",
+                               str(seed), *(["--quick"] if sizes is QUICK else [])],
+                              capture_output=True, text=True, check=True)
+        measured[name] = [float(v) for v in done.stdout.split()]
+    n, m, pools = sizes.in_loop
+    case = f"(g) in-loop {n}x{m}, BLAS threads"
+    rows = [Row(case, f"{name}: wall / CPU (median of {sizes.repeats})",
+                f"{seconds(wall)} / {seconds(cpu)}", "", f"BLAS threads: {threads:.0f}")
+            for name, (wall, cpu, threads) in measured.items()]
+    (base_wall, base_cpu, _), (wall, cpu, _) = measured.values()
+    rows.append(Row(case, "default / limited: wall, CPU",
+                    f"{base_wall / wall:.2f}x, {base_cpu / cpu:.2f}x"))
+    return rows
+
+
+def blas_child(sizes: Sizes, seed: int, setting: str) -> None:
+    """Print the median wall and CPU seconds of the fast path on the counties of (a), and the
+    BLAS threads, with BLAS limited to one thread (``limited``) or as the libraries start."""
+    if setting == "limited":
+        from experiments.common.runner import limit_native_threads
+
+        limit_native_threads(1)
+    from threadpoolctl import threadpool_info
+
+    n, m, pools = sizes.in_loop
+    problems = [synthetic_county(n, m, pools, seed=seed + r) for r in range(sizes.repeats)]
+    fast_allocate(problems[0])  # warm-up
+    wall, cpu = [], []
+    for problem in problems:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fast_allocate(problem)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    threads = max((pool["num_threads"] for pool in threadpool_info()), default=1)
+    print(statistics.median(wall), statistics.median(cpu), threads)
+
+
 CASES = {"a": in_loop_case, "b": lp_first_case, "c": one_shot_case, "d": orlib_case,
-         "e": regulations_case, "f": pruning_case}
+         "e": regulations_case, "f": pruning_case, "g": blas_threads_case}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -455,13 +503,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=20240615, help="root seed of the counties")
     parser.add_argument("--orlib", type=Path, default=DEFAULT_ORLIB_DIR,
                         help="folder of the OR-Library files (default: %(default)s)")
-    parser.add_argument("--cases", default="abcdef", help="which cases to run (default: abcdef)")
+    parser.add_argument("--blas-child", choices=("default", "limited"), help=argparse.SUPPRESS)
+    parser.add_argument("--cases", default="abcdefg",
+                        help="which cases to run (default: abcdefg)")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    if args.blas_child:
+        blas_child(sizes, args.seed, args.blas_child)
+        return
     print(f"allocation benchmark{' (quick)' if args.quick else ''}: {environment()}", flush=True)
     rows: list[Row] = []
     for key in args.cases:

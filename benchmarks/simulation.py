@@ -1,6 +1,9 @@
 """Simulation benchmark: our vectorised phases against a naive object-per-agent Mesa model.
 
     python benchmarks/simulation.py [--quick] [--seed N] [--spinup-only]
+    python benchmarks/simulation.py --scale [--with-100k] [--years N] [--budget S]
+    python benchmarks/simulation.py --full-size [--years N] [--budget S]
+    python benchmarks/simulation.py --reporters
 
 Two measurements, each against a baseline or target measured in the same run,
 with the process pinned to one CPU core:
@@ -36,6 +39,30 @@ with the process pinned to one CPU core:
     and seed, e.g. another package compared on common random numbers), and
     without a spin-up, against a 15-year run.
 
+(d) ``--scale``: the ``ordos`` world scaled by its unit counts to about 1,000 and 10,000
+    cadres (and 100,000 with ``--with-100k``), unified mobility and the young share on
+    (ordos's own policy), no spin-up (a population from ``sim.generate``; the spin-up is
+    (c)), ``--years`` full years (``CadreModel.step``), each size in a fresh child process
+    pinned to one core with BLAS limited to one thread (as every youwei command). Per
+    year: wall and CPU time, the behaviour phases (the groups of (b)), the allocation's
+    share of the year, the peak resident memory so far (``ru_maxrss``), and the path each
+    yearly solve took (``Proposal.method``, e.g. ``lp-integral`` / ``mip``, with its
+    status, columns and pairs pruned: ``optimize.allocate`` is wrapped to record them).
+    A size stops at the first year that ends after ``--budget`` seconds of the child;
+    a year still running then is reported as not finished. Targets of issue 9: a full
+    year at 10,000 cadres <= 0.5 s, at 100,000 <= 5 s and <= 4 GiB.
+(e) ``--full-size``: the same for the full-size places (``ordos_full``, 29,200 cadres;
+    ``tengzhou_full``, 7,001) as shipped, without their spin-up. Target of issue 9:
+    20 years of full-size Ordos in <= 2 minutes on one core.
+
+(f) ``--reporters``: what collecting the yearly reporters costs, CPU time per year, at the
+    calibrated ``ordos`` (after each of 20 years) and the ordos world scaled to 10,000 and
+    100,000 cadres (after year 1, no spin-up): ``sim.metrics.YearSeries`` (what a run
+    uses: the intermediates several reporters share computed once a year, no deep copy)
+    against Mesa's own ``DataCollector`` over the same reporters each computing alone
+    (the year's shared values cleared before every reporter), on the same model states,
+    alternating, median of repeats; beside a full year (``step``) for scale.
+
 ``--quick`` shrinks sizes and budgets for a smoke run (its verdicts are not the
 targets' verdicts). Timings depend on the machine; nothing here asserts.
 """
@@ -45,9 +72,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -316,6 +345,218 @@ def time_spinup(name: str, seed: int, years: int) -> dict[str, float]:
     return {**best, "spinup_years": model.start.years, "cadres": len(model.population)}
 
 
+# -- (d), (e) years at scale, each size in a child process -------------------------------------
+SCALE_CHILD = """\
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from experiments.common.runner import limit_native_threads
+limit_native_threads(1)
+import optimize
+from benchmarks.simulation import phase_timers, pin_one_core, scaled, without_spinup
+from scenarios import load_scenario
+from sim import CadreModel
+pin_one_core()
+name, cadres, years = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+scenario = without_spinup(load_scenario(name))
+if cadres:
+    scenario = scaled(scenario, cadres)
+solves = []
+whole = optimize.allocate
+def recorded(problem, **options):
+    proposal = whole(problem, **options)
+    solves.append(f"{proposal.method}/{proposal.status.value} {proposal.n_variables:,} cols"
+                  f" ({proposal.pruned_pairs:,} pruned)")
+    return proposal
+optimize.allocate = recorded
+model = CadreModel(scenario)
+print(json.dumps({"cadres": len(model.population)}), flush=True)
+with phase_timers(model) as totals:
+    for year in range(1, years + 1):
+        before, wall, cpu = dict(totals), time.perf_counter(), time.process_time()
+        solves.clear()
+        model.step()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        spent = {k: totals[k] - before.get(k, 0.0) for k in totals}
+        print(json.dumps({"year": year, "wall": wall, "cpu": cpu, "groups": spent,
+                          "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                          "paths": solves}), flush=True)
+"""
+
+BEHAVIOUR_GROUP = "behaviour (phases 1-7, 9, 10)"
+ALLOCATION_GROUP = "allocation (phase 8)"
+SCALE_SIZES = (1_000, 10_000)
+SCALE_100K = 100_000
+SCALE_TARGETS = {10_000: (0.5, None), 100_000: (5.0, 4 * 2**30)}  # seconds, bytes (issue 9)
+FULL_SIZE_TARGET = (20, 120.0)  # years of ordos_full, seconds on one core (issue 9)
+
+
+def without_spinup(scenario: Scenario) -> Scenario:
+    """``scenario`` started from a generated population (no spin-up years)."""
+    return scenario.model_copy(update={"history": scenario.history.model_copy(
+        update={"years_min": 0, "years_max": 0})})
+
+
+def peak_memory(pid: int) -> int | None:
+    """Peak resident bytes of a running process so far (Linux ``VmHWM``), or None."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    kib = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")]
+    return kib[0] * 1024 if kib else None
+
+
+def years_at_scale(name: str, cadres: int, years: int, budget: float
+                   ) -> tuple[int, list[dict], int | None]:
+    """Run ``years`` of scenario ``name`` (scaled to ``cadres``; 0 = as shipped) in a child
+    process for at most ``budget`` seconds: its cadres, one record per finished year, and
+    the peak memory of a child stopped by the budget (None if it finished)."""
+    child = subprocess.Popen([sys.executable, "-c", SCALE_CHILD, str(REPO), name, str(cadres),
+                              str(years)], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    stopped = None
+    try:
+        out, _ = child.communicate(timeout=budget)
+    except subprocess.TimeoutExpired:
+        stopped = peak_memory(child.pid) or 0
+        child.kill()
+        out, _ = child.communicate()
+    records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    size = records[0]["cadres"] if records else cadres
+    return size, records[1:], stopped
+
+
+def scale_rows(label: str, size: int, records: list[dict], years: int, budget: float,
+               stopped: int | None) -> list[list[str]]:
+    rows = []
+    for r in records:
+        groups = r["groups"]
+        share = groups.get(ALLOCATION_GROUP, 0.0) / r["wall"] if r["wall"] else 0.0
+        rows.append([label, f"{size:,}", str(r["year"]),
+                     f"{groups.get(BEHAVIOUR_GROUP, 0.0) * 1e3:,.1f} ms",
+                     f"{r['wall']:,.2f} s / {r['cpu']:,.2f} s", f"{share:.0%}",
+                     f"{r['peak'] / 2**30:.2f} GiB", "; ".join(r["paths"]) or "-"])
+    if len(records) < years:
+        peak = "-" if not stopped else f"{stopped / 2**30:.2f} GiB (so far)"
+        rows.append([label, f"{size:,}", str(len(records) + 1), "-",
+                     f"not finished in {budget:.0f} s", "-", peak, "-"])
+    return rows
+
+
+SCALE_HEADER = ["world", "cadres", "year", "behaviour", "full year wall / CPU", "allocation",
+                "peak memory", "path of each solve (method/status, columns, pairs pruned)"]
+
+
+def verdicts(results: dict[int, tuple[list[dict], int | None]], years: int) -> list[str]:
+    lines = []
+    for cadres, (seconds, memory) in SCALE_TARGETS.items():
+        if cadres not in results:
+            continue
+        records, stopped = results[cadres]
+        worst = max((r["wall"] for r in records), default=float("inf"))
+        if len(records) < years:  # a year did not finish within the budget
+            worst = float("inf")
+        peak = max([r["peak"] for r in records] + [stopped or 0])
+        ok = worst <= seconds and (memory is None or peak <= memory)
+        limit = f"<= {seconds:g} s" + ("" if memory is None else f" and <= {memory / 2**30:g} GiB")
+        lines.append(f"target at {cadres:,} cadres, every year {limit}: slowest year "
+                     f"{worst:.2f} s, peak {peak / 2**30:.2f} GiB, {'met' if ok else 'NOT met'}")
+    return lines
+
+
+def report_scale(sizes: tuple[int, ...], years: int, budget: float) -> int:
+    print(f"\n(d) full years of the ordos world scaled by its unit counts (no spin-up), "
+          f"{years} years, one core, BLAS 1 thread; each size stops after {budget:.0f} s")
+    rows, results = [], {}
+    for cadres in sizes:
+        size, records, stopped = years_at_scale("ordos", cadres, years, budget)
+        results[cadres] = (records, stopped)
+        these = scale_rows("ordos scaled", size, records, years, budget, stopped)
+        print(table(SCALE_HEADER, these), flush=True)
+        rows += these
+    print("\n" + table(SCALE_HEADER, rows))
+    for line in verdicts(results, years):
+        print(line)
+    return 0
+
+
+def report_full_size(years: int, budget: float) -> int:
+    print(f"\n(e) the full-size places as shipped (no spin-up), {years} years, one core, "
+          f"BLAS 1 thread; each stops after {budget:.0f} s")
+    rows, verdict = [], ""
+    for name in ("tengzhou_full", "ordos_full"):
+        size, records, stopped = years_at_scale(name, 0, years, budget)
+        rows += scale_rows(name, size, records, years, budget, stopped)
+        if name == "ordos_full":
+            target_years, seconds = FULL_SIZE_TARGET
+            total = sum(r["cpu"] for r in records)
+            done = len(records)
+            verdict = ("met" if done >= target_years and total <= seconds else
+                       f"NOT met ({done} of {target_years} years in {total:.1f} CPU s)"
+                       if done < target_years else f"NOT met ({total:.1f} CPU s)")
+    print(table(SCALE_HEADER, rows))
+    print(f"target: {FULL_SIZE_TARGET[0]} years of ordos_full in <= {FULL_SIZE_TARGET[1]:.0f} s "
+          f"on one core: {verdict}")
+    return 0
+
+
+# -- (f) reporters ----------------------------------------------------------------------------
+REPORTER_REPEATS = 15
+
+
+def alone(reporter: Callable) -> Callable:
+    """``reporter`` computing all it needs itself: the year's shared values cleared first."""
+    def compute(model):
+        model.record.derived.clear()
+        return reporter(model)
+    return compute
+
+
+def reporter_costs(scenario: Scenario, years: int) -> dict[str, float]:
+    """Median CPU seconds of one year's collection, shared (ours) and alone (Mesa's), and of
+    a year's ``step``, over the states after each of ``years`` years."""
+    import mesa
+
+    model = CadreModel(scenario)
+    reporters = model.datacollector.model_reporters
+    ours = type(model.datacollector)(model_reporters=dict(reporters))
+    theirs = mesa.DataCollector(model_reporters={k: alone(f) for k, f in reporters.items()})
+    times: dict[str, list[float]] = defaultdict(list)
+    for _ in range(years):
+        began = time.process_time()
+        model.step()
+        times["step"].append(time.process_time() - began)
+        for _ in range(REPORTER_REPEATS):
+            for key, collector in (("mesa", theirs), ("ours", ours)):
+                model.record.derived.clear()
+                began = time.process_time()
+                collector.collect(model)
+                times[key].append(time.process_time() - began)
+    return {key: statistics.median(values) for key, values in times.items()} | {
+        "cadres": len(model.population)}
+
+
+def report_reporters() -> int:
+    from experiments.common.runner import limit_native_threads
+
+    limit_native_threads(1)
+    print(f"\n(f) collecting the yearly reporters, CPU per year (median of {REPORTER_REPEATS} "
+          f"collections after each year), one core, BLAS 1 thread")
+    ordos = load_scenario("ordos")
+    bare = without_spinup(ordos)
+    rows = []
+    for label, scenario, years in (("ordos (calibrated)", ordos.model_copy(
+            update={"years": ORDOS_YEARS}), ORDOS_YEARS),
+            ("ordos scaled, year 1", scaled(bare, 10_000), 1),
+            ("ordos scaled, year 1", scaled(bare, 100_000), 1)):
+        cost = reporter_costs(scenario, years)
+        rows.append([label, f"{cost['cadres']:,}", f"{cost['mesa'] * 1e3:.2f} ms",
+                     f"{cost['ours'] * 1e3:.2f} ms", f"{cost['mesa'] / cost['ours']:.2f}x",
+                     f"{cost['step'] * 1e3:,.0f} ms", f"{cost['ours'] / cost['step']:.1%}"])
+    print(table(["world", "cadres", "Mesa DataCollector, alone", "YearSeries, shared",
+                 "ratio", "year (step)", "reporters / year"], rows))
+    return 0
+
+
 # -- report -----------------------------------------------------------------------------------
 def table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
@@ -330,8 +571,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, short budgets")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--spinup-only", action="store_true", help="only measurement (c)")
+    parser.add_argument("--scale", action="store_true",
+                        help="only measurement (d): full years at 1,000 and 10,000 cadres")
+    parser.add_argument("--with-100k", action="store_true",
+                        help="(d) also at 100,000 cadres (minutes to hours today)")
+    parser.add_argument("--full-size", action="store_true",
+                        help="only measurement (e): ordos_full and tengzhou_full")
+    parser.add_argument("--reporters", action="store_true",
+                        help="only measurement (f): the cost of the yearly reporters")
+    parser.add_argument("--years", type=int, default=3, help="years for (d) and (e)")
+    parser.add_argument("--budget", type=float, default=600.0,
+                        help="seconds each size of (d) and (e) may run (default 600)")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    if args.reporters:
+        pin_one_core()
+        return report_reporters()
+    if args.scale or args.full_size:
+        print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}, "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        if args.scale:
+            report_scale((*SCALE_SIZES, *((SCALE_100K,) if args.with_100k else ())),
+                         args.years, args.budget)
+        if args.full_size:
+            report_full_size(args.years, args.budget)
+        return 0
 
     from importlib.metadata import version
 

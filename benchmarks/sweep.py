@@ -2,6 +2,7 @@
 and with Mesa's ``batch_run`` on the same work.
 
     python benchmarks/sweep.py [--quick] [--runs N] [--workers 2] [--repeat 2]
+    python benchmarks/sweep.py --parts [SPEC] [--workers 2]
 
 One spec of small runs (the baseline rules on a 58-cadre county, 3 years: about
 15 ms a run, where per-task overhead matters most), a Latin hypercube over two
@@ -32,6 +33,14 @@ machine only ever slows a run down). The rows "one run
 per task" run the same sweep once without chunking, to show what chunking
 saves. All the sweeps' tables must be identical byte for byte (checked and
 printed).
+
+``--parts`` measures instead how many Parquet parts a sweep writes (default spec
+``experiments/sweep/specs/morris_levers.toml``, 200 runs of 10 years) in a process pool
+of ``--workers``, with the runner's chunks sized by time alone (as before the chunk
+floor: on a loaded machine a run takes longer than the chunk target, so every chunk
+holds one run and every run ends in a part of its own) and as the runner sizes them
+now (at most ``runner.CHUNKS_PER_SLOT`` chunks per worker after the first); both in
+fresh processes, same run, tables compared byte for byte.
 
 Targets: the process pool >= 1.7x serial with 2 workers; Dask within 15% of the
 pool (Dask / pool >= 0.85). Timings depend on the machine and its load (the load
@@ -131,6 +140,68 @@ assert outcome.finished == spec.n_runs and outcome.failed == 0, outcome
 """
 
 
+# A sweep as ``timed_sweep`` runs it, counting the parts the engine writes; "time_only" sizes
+# chunks by time alone, as the runner did before its chunk floor.
+PARTS_CHILD = """\
+import json, sys
+from pathlib import Path
+from experiments.common import runner
+options = json.loads(sys.argv[3])
+if options["time_only"]:
+    runner.CHUNKS_PER_SLOT = sys.maxsize
+runner.start_early(options["workers"], None)
+from experiments.sweep import engine
+from experiments.sweep.spec import load_spec
+written = []
+write_part = engine.SweepFolder.write_part
+def counted(self, buffer):
+    written.append(len(buffer))
+    write_part(self, buffer)
+engine.SweepFolder.write_part = counted
+spec = load_spec(sys.argv[1])
+outcome = engine.sweep(spec, Path(sys.argv[2]), progress_bar=False, workers=options["workers"])
+assert outcome.finished == spec.n_runs and outcome.failed == 0, outcome
+print(json.dumps(written))
+"""
+
+MORRIS_SPEC = REPO / "experiments" / "sweep" / "specs" / "morris_levers.toml"
+
+
+def counted_parts(spec_path: Path, out: Path, workers: int, *, time_only: bool
+                  ) -> tuple[list[int], float]:
+    """Runs per part the sweep wrote, and its wall seconds, in a fresh process."""
+    shutil.rmtree(out, ignore_errors=True)
+    options = {"workers": workers, "time_only": time_only}
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", PARTS_CHILD, str(spec_path), str(out),
+                           json.dumps(options)], check=True, cwd=REPO, capture_output=True,
+                          text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1]), time.perf_counter() - start
+
+
+def report_parts(spec_path: Path, workers: int) -> int:
+    """``--parts``: parts written with chunks sized by time alone and as the runner does now."""
+    spec = load_spec(spec_path)
+    load_before = os.getloadavg()[0]
+    print(f"Sweep parts: {spec_summary(spec)}; {workers} workers on {default_workers()} "
+          f"usable cores; load average {load_before:.2f}")
+    rows, digests = [], set()
+    with tempfile.TemporaryDirectory(prefix="youwei-bench-parts-") as tmp:
+        for label, time_only in (("chunks by time alone (before)", True),
+                                 ("chunk floor (now)", False)):
+            out = Path(tmp) / ("time" if time_only else "floor")
+            written, seconds = counted_parts(spec_path, out, workers, time_only=time_only)
+            digests.add(digest(out))
+            rows.append((label, len(written), max(written), seconds))
+    width = max(len(r[0]) for r in rows)
+    print(f"{'chunk sizing':<{width}}  {'parts':>5}  {'most runs in a part':>19}  {'wall s':>7}")
+    for label, parts, most, seconds in rows:
+        print(f"{label:<{width}}  {parts:5d}  {most:19d}  {seconds:7.2f}")
+    print(f"tables identical: {'yes' if len(digests) == 1 else 'NO'}; load average after "
+          f"{os.getloadavg()[0]:.2f}")
+    return 0
+
+
 def timed_sweep(spec_path: Path, out: Path, *, workers: int | None = None,
                 scheduler: str | None = None, chunk_seconds: float | None = None
                 ) -> tuple[float, float]:
@@ -193,9 +264,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1200, help="runs in the sweep")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=2, help="best of this many (default 2)")
+    parser.add_argument("--parts", nargs="?", type=Path, const=MORRIS_SPEC, metavar="SPEC",
+                        help="count the Parquet parts a sweep of SPEC writes, chunks sized by "
+                        "time alone and as now (default spec: morris_levers)")
     parser.add_argument("--batch-run-child", nargs=2, metavar=("SPEC", "WORKERS"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.parts:
+        return report_parts(args.parts, args.workers)
     if args.batch_run_child:
         batch_run_child(Path(args.batch_run_child[0]), int(args.batch_run_child[1]))
         return 0

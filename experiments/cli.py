@@ -12,6 +12,11 @@ pyarrow, scipy, pulp, highspy, SALib or matplotlib
 (``tests/integration/test_cli_startup.py`` checks it in a subprocess). An
 ``add_<verb>_command`` may import a light module for its epilog, nothing heavier.
 
+Threads: a command that computes lets BLAS and OpenMP use one thread per process
+(numpy's OpenBLAS would otherwise spin a thread per core beside the model and the
+solver), or ``YOUWEI_BLAS_THREADS`` threads when that environment variable is set
+(an integer >= 1); worker processes follow the same setting.
+
 Exit codes of ``youwei allocate``: 0 optimal; 2 bad input (one line on stderr,
 nothing written); 3 rules infeasible as stated, relaxed proposal written; 4 time
 limit hit, feasible proposal written; 5 no feasible proposal found, nothing written.
@@ -85,11 +90,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # --help, or a usage error already printed by argparse
         return stop.code if isinstance(stop.code, int) else 2
+    if getattr(args, "computes", True) and not limit_threads():
+        return 2
     try:
         return args.handler(args, argv)
     except BrokenPipeError:  # `youwei levers | head`: the reader left early; not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def limit_threads() -> bool:
+    """Let BLAS/OpenMP use one thread (or ``YOUWEI_BLAS_THREADS``) in this process and the
+    workers it starts (``experiments.common.runner.limit_native_threads``); False, with
+    one line on stderr, when ``YOUWEI_BLAS_THREADS`` is not an integer >= 1.
+
+    Only for commands that compute: the runner's import would double the start-up of
+    ``validate``, ``scenarios`` and ``levers`` (``computes=False``).
+    """
+    from experiments.common.errors import InputError
+    from experiments.common.runner import blas_threads, limit_native_threads
+
+    try:
+        limit_native_threads(blas_threads())
+    except InputError as error:
+        print(f"youwei: error: {error}", file=sys.stderr)
+        return False
+    return True
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -380,7 +406,7 @@ def add_scenarios_command(subparsers) -> None:
         "first sentence of its description. Worlds are in scenarios/worlds/, policy\n"
         "packages in scenarios/packages/.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.set_defaults(handler=handle_scenarios)
+    parser.set_defaults(handler=handle_scenarios, computes=False)
 
 
 def handle_scenarios(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -398,7 +424,7 @@ def add_validate_command(subparsers) -> None:
         "exit code 2.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario", type=Path, help="scenario TOML file")
-    parser.set_defaults(handler=handle_validate)
+    parser.set_defaults(handler=handle_validate, computes=False)
 
 
 def handle_validate(args: argparse.Namespace, argv: Sequence[str]) -> int:
@@ -539,14 +565,17 @@ def add_validate_model_command(subparsers) -> None:
     robustness) in one folder."""
     parser = subparsers.add_parser(
         "validate-model",
-        help="write the model's validation report (validation.md, validation.json)",
+        help="write the model's validation report (validation.md, validation.zh.md, "
+             "validation.json)",
         description="Run the stylised facts, every calibration target, the Peter table, the\n"
         "stationarity check and the robustness of the package rankings over the\n"
-        "assumption ranges, and write validation.md and validation.json.",
+        "assumption ranges, and write validation.md (English), validation.zh.md\n"
+        "(Chinese) and validation.json.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--out", type=Path, required=True, metavar="DIR",
-                        help="output folder (validation.md and validation.json are replaced)")
+                        help="output folder (validation.md, validation.zh.md and "
+                             "validation.json are replaced)")
     parser.add_argument("--seeds", type=positive_int, metavar="N",
                         help="replications per scenario in the facts, targets and the "
                         "robustness table's nominal point (default 20; >= 2)")
@@ -585,7 +614,7 @@ def add_levers_command(subparsers) -> None:
                         default="all", help="list only fields of this kind (default: all)")
     parser.add_argument("--format", choices=("table", "csv"), default="table",
                         help="an aligned table, or CSV with the source of every field")
-    parser.set_defaults(handler=handle_levers)
+    parser.set_defaults(handler=handle_levers, computes=False)
 
 
 def handle_levers(args: argparse.Namespace, argv: Sequence[str]) -> int:

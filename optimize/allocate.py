@@ -19,6 +19,7 @@ from optimize.formulation import (
     seed_columns,
     share_rows,
 )
+from optimize.presolve.lagrange import solve_by_lagrangian
 from optimize.presolve.matching import solve_by_matching
 from optimize.presolve.prune import prune_pairs
 from optimize.problem import AllocationProblem, check_allocation_size
@@ -55,6 +56,7 @@ def allocate(
     passed_over: bool = False,
     prune: bool = False,
     assignment_first: bool = False,
+    share_lagrangian: bool = False,
 ) -> Proposal:
     """The best allocation of posts and rank slots under ``problem.rules``.
 
@@ -90,6 +92,13 @@ def allocate(
         meets every row (then ``Proposal.method`` is ``"matching"``); otherwise
         the program is solved as usual (fast backend only; ignored by pulp).
         Same conditions and caveat as ``prune``.
+    share_lagrangian : bool
+        With ``assignment_first``, when the matching breaks a single share or
+        composition row, try a Lagrangian relaxation of that row before the program
+        (``optimize.presolve.lagrange``: optimal by the bound, or the program over
+        the columns its reduced costs keep; method ``"lagrangian"`` or
+        ``"lagrangian-mip"``). Exact, but on the instances measured it was slower
+        than the program (``python benchmarks/lagrange.py``), so it is off by default.
 
     Returns
     -------
@@ -105,12 +114,14 @@ def allocate(
     """
     if backend is Backend.PULP:  # the named pulp model needs several times the memory
         check_allocation_size(problem, "pulp")
+    if share_lagrangian and not assignment_first:
+        raise ValueError("share_lagrangian=True needs assignment_first=True")
     if (prune or assignment_first) and (explain or alternatives or shortlist or passed_over):
         raise ValueError("prune=True and assignment_first=True give the optimum only: pass "
                          "explain=False and no alternatives, shortlist or passed_over")
     start = time.perf_counter()
     n_pruned, (form, result, relaxations, status) = _pruned_and_solved(
-        problem, backend, time_limit, prune, assignment_first)
+        problem, backend, time_limit, prune, assignment_first, share_lagrangian)
     if result.x is not None and not np.isfinite(result.objective):  # never "optimal, nan"
         raise AllocationError(f"the solver returned a non-finite objective ({result.objective}); "
                               f"the scores, weights or fits are too large or too small")
@@ -157,7 +168,8 @@ def solve_formulation(problem: AllocationProblem, backend: Backend = Backend.FAS
 
 
 def _pruned_and_solved(problem: AllocationProblem, backend: Backend,
-                       time_limit: float | None, prune: bool, assignment_first: bool = False):
+                       time_limit: float | None, prune: bool, assignment_first: bool = False,
+                       share_lagrangian: bool = False):
     """``(pairs pruned, solve_formulation's tuple)``."""
     pairs = eligible_pairs(problem)
     n_pruned = 0
@@ -168,6 +180,8 @@ def _pruned_and_solved(problem: AllocationProblem, backend: Backend,
     result = None
     if assignment_first and backend is Backend.FAST:
         result = solve_by_matching(form, problem.pools.headroom)
+        if result is None and share_lagrangian:
+            result = solve_by_lagrangian(form, problem.pools.headroom, time_limit=time_limit)
     if result is None:
         result = _solve(problem, form, backend, time_limit)
     relaxations = ()

@@ -555,8 +555,14 @@ def _restricted_mip(
         return SolverResult(
             ResultStatus.NO_SOLUTION, None, -np.inf, np.inf, np.inf, seconds, "mip", None
         )
+    values = np.asarray(h.getSolution().col_value)
+    if warm_x is not None and stale_solution(restricted.cost @ values,
+                                             info.objective_function_value):
+        # highspy 1.16: when MIP presolve solves the program outright, getSolution() can
+        # hand back the warm start while the reported objective is the true optimum's.
+        return _restricted_mip(program, integer, cols, None, time_limit, start)
     x = np.zeros(len(integer))
-    x[cols] = _clean(np.asarray(h.getSolution().col_value), sub_integer)
+    x[cols] = _clean(values, sub_integer)
     objective = float(program.cost @ x)
     if status == highspy.HighsModelStatus.kOptimal:
         return SolverResult(
@@ -573,6 +579,11 @@ def _restricted_mip(
         "mip",
         None,
     )
+
+
+def stale_solution(solution_cost: float, reported: float) -> bool:
+    """Whether a MIP's returned solution is not the one whose objective HiGHS reports."""
+    return abs(float(solution_cost) - float(reported)) > 1e-7 * max(1.0, abs(float(reported)))
 
 
 class _Restricted:

@@ -16,10 +16,12 @@ files you trust.
 """
 
 from scenarios.loader import (
+    FULL_SIZE,
     PACKAGE_DIR,
     SCENARIO_DIR,
     WORLD_DIR,
     ScenarioError,
+    is_full_size,
     list_scenarios,
     load_scenario,
     resolved_toml,
@@ -28,11 +30,13 @@ from scenarios.loader import (
 from scenarios.schema import Scenario
 
 __all__ = [
+    "FULL_SIZE",
     "PACKAGE_DIR",
     "SCENARIO_DIR",
     "WORLD_DIR",
     "Scenario",
     "ScenarioError",
+    "is_full_size",
     "list_scenarios",
     "load_scenario",
     "resolved_toml",

@@ -80,6 +80,9 @@ SCENARIO_DIR = Path(__file__).resolve().parent
 """Folder of the bundled scenario library (``baseline.toml``, ``ordos.toml``, ...)."""
 
 SUFFIX = ".toml"
+FULL_SIZE = "_full"
+"""Name ending of the bundled places at their articles' real size (``ordos_full``): the
+same worlds as the calibrated ones, too large for the validation's many long runs."""
 HASH_DISPLAY_CHARS = 12
 """Characters of :func:`scenario_hash` shown to people (``ok: ordos (3f9a0c1d2e4b)``)."""
 
@@ -98,12 +101,12 @@ MAX_ERRORS = 20
 SET_ORIGIN = Path("--set")
 """The origin named in messages for values given with ``--set`` / ``values=``."""
 
-_NOT_INHERITED = ("name", "description")
+_NOT_INHERITED = ("name", "description", "description_zh")
 _LAYERS = {  # key in a scenario file -> (bundled folder, what that file may hold)
     "world": (WORLD_DIR, WORLD_BLOCKS),
     "package": (PACKAGE_DIR, ("policy",)),
 }
-_META = ("name", "description")
+_META = ("name", "description", "description_zh")
 
 Key = tuple[str | int, ...]
 
@@ -319,6 +322,11 @@ def find_scenario_file(path_or_name: str | Path) -> Path:
                               f"(bundled: {names})")
 
 
+def is_full_size(name: str) -> bool:
+    """Whether a bundled scenario is a place at its real size (see :data:`FULL_SIZE`)."""
+    return name.endswith(FULL_SIZE)
+
+
 def list_scenarios() -> list[tuple[str, Path, str]]:
     """The bundled library, sorted by file name.
 
@@ -477,8 +485,8 @@ def read_layer(path: Path, layer: str, chain: Sequence[Path]) -> tuple[dict, dic
     for key in raw:
         if key in _LAYERS or (key not in allowed and key not in (*_META, "extends")):
             lines = key_lines(path)
-            raise ScenarioError(path, f"a {layer} file holds only "
-                                      f"{', '.join(allowed)} (and name, description, extends)",
+            raise ScenarioError(path, f"a {layer} file holds only {', '.join(allowed)} "
+                                      f"(and name, description, description_zh, extends)",
                                 key=key, line=lines.get((key,)))
     return read_resolved(path, chain)
 

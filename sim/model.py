@@ -69,8 +69,8 @@ class CadreModel(mesa.Model):
         Units under public pressure (yellow card) for the coming year.
     events : EventLog
         Every move and error so far (see ``moves_frame``, ``errors_frame``).
-    datacollector : mesa.DataCollector
-        One row per year of the reporters in ``sim.metrics``.
+    datacollector : sim.metrics.YearSeries
+        One row per year of the reporters in ``sim.metrics`` (a ``mesa.DataCollector``).
     """
 
     def __init__(
@@ -105,7 +105,7 @@ class CadreModel(mesa.Model):
         if self.start is not None:
             self.next_id = max(self.next_id, self.start.next_id)
         self.recording = True
-        self.datacollector = mesa.DataCollector(model_reporters=dict(reporters))
+        self.datacollector = metrics.YearSeries(model_reporters=dict(reporters))
         self.running = True
 
     @property

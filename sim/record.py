@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -41,6 +42,9 @@ class YearRecord:
         Over ``candidates``.
     vacant_after : (n_posts,) bool
         Posts still vacant after the allocation.
+    derived : dict
+        What several reporters share, computed once from the arrays above by the
+        first reporter that needs it (``sim.metrics.derived``); empty at first.
     """
 
     year: int
@@ -57,3 +61,4 @@ class YearRecord:
     candidate_performance: np.ndarray
     allocation: Allocation
     vacant_after: np.ndarray
+    derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)

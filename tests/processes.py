@@ -17,3 +17,30 @@ def processes_in_group(group: int) -> list[int]:
         if int(pgid) == group and state != "Z":
             alive.append(int(entry.name))
     return alive
+
+
+def kill_when(process, ready, seconds: float, what: str) -> None:
+    """SIGKILL ``process`` (its main process only, as ``kill -9 PID`` does) as soon as
+    ``ready()`` holds, then its whole group (it was started with ``start_new_session``).
+
+    Fails when the process ends first (with its stderr) or ``ready()`` does not hold
+    within ``seconds`` (``what`` names what it waited for).
+    """
+    import contextlib
+    import os
+    import signal
+    import time
+
+    try:
+        deadline = time.monotonic() + seconds
+        while not ready():
+            assert process.poll() is None, process.stderr.read().decode()
+            assert time.monotonic() < deadline, f"no {what} within {seconds:g} s"
+            time.sleep(0.002)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        process.stderr.close()

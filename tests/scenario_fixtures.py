@@ -47,3 +47,19 @@ def with_policy(s, **blocks):
     """``s`` with the named policy blocks updated (``promotion=dict(rule=...)``)."""
     updates = {k: getattr(s.policy, k).model_copy(update=v) for k, v in blocks.items()}
     return s.model_copy(update=dict(policy=s.policy.model_copy(update=updates)))
+
+
+TINY_COUNTY = (
+    'extends = "baseline.toml"\nname = "tiny"\n'
+    "[organisation.organs]\ncount = 2\nestablishment = 10\n"
+    "[organisation.frontline]\ncount = 2\nestablishment = 10\n"
+    "[organisation.key_projects]\ncount = 1\nestablishment = 6\n"
+    "[history]\nyears_min = 0\nyears_max = 0\n")
+"""A 46-cadre county without a spin-up: for tests of the command line, not of the model."""
+
+
+def tiny_scenario(folder):
+    """``TINY_COUNTY`` written as ``folder/tiny.toml``; its path."""
+    path = folder / "tiny.toml"
+    path.write_text(TINY_COUNTY, encoding="utf-8")
+    return path

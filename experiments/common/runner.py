@@ -34,7 +34,12 @@ or :func:`run_tasks` for both steps at once. The contract:
   the order runs finish in, or the chunking.
 - Tasks go to workers in chunks sized by :class:`ChunkSizer` to take about a
   second each, so per-task overhead (about 0.3 ms in a process pool, 3-5 ms on
-  Dask) stays small while enough chunks remain to balance the workers at the end.
+  Dask) stays small while enough chunks remain to balance the workers at the end;
+  and, whatever the task times, the work goes in at most about
+  :data:`CHUNKS_PER_SLOT` chunks per worker slot (a chunk at most
+  :data:`MAX_CHUNK_SECONDS` long), so that a caller committing results per chunk
+  (the sweep's Parquet parts) writes few files, even on a loaded machine where
+  every task takes longer than the target.
 - A task that raises gives a :class:`TaskFailure` (the error in one line and
   its traceback) and the others go on; a chunk lost as a whole (a Dask worker
   killed) fails each of its tasks. A local worker process that dies breaks the
@@ -50,6 +55,16 @@ or :func:`run_tasks` for both steps at once. The contract:
   :data:`DASK_NO_WORKERS_SECONDS`), a lost scheduler, an address that is not
   one, or a port that does not speak Dask (a dashboard's HTTP port) ends the
   work with one :class:`~experiments.common.errors.InputError` line, quickly.
+
+Native threads: every process that runs tasks (this one, each pool worker, each Dask
+worker) lets BLAS and OpenMP use :func:`blas_threads` threads, one unless the user
+sets ``YOUWEI_BLAS_THREADS`` (an integer >= 1). numpy's OpenBLAS otherwise starts
+a thread per core that spins while the model runs, and in a pool of one worker
+per core each worker would bring one more: CPU time grows, runs do not go faster.
+The limit is applied with threadpoolctl where the libraries are already loaded,
+and through ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS`` and their kin for those
+loaded later (:func:`limit_native_threads`; the CLI calls it before any command
+runs).
 
 Warnings inside a task follow Python's default action, whatever filters the
 calling process set (a test run's ``error``, say), so a task behaves the same
@@ -69,6 +84,7 @@ import multiprocessing.connection
 import os
 import re
 import socket
+import sys
 import threading
 import time
 import traceback
@@ -89,6 +105,13 @@ TARGET_TASK_SECONDS = 1.0
 TASKS_PER_WORKER = 2
 """Chunks kept submitted per worker slot: one running, one ready behind it."""
 
+CHUNKS_PER_SLOT = 16
+"""Chunks per worker slot the whole work is cut into at most (after the first, timing
+chunks): few result parts, and the last chunk of a slot is 1/16 of its work at most."""
+
+MAX_CHUNK_SECONDS = 60.0
+"""... unless a chunk would then run longer than this (progress, and what a crash loses)."""
+
 WORKER_PRELOAD = ("sim",)
 """Modules the fork server imports once, so that every worker starts with them loaded."""
 
@@ -108,6 +131,68 @@ ERROR_CHARS = 500
 """Longest one-line error kept in a :class:`TaskFailure`."""
 
 DASK_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+
+BLAS_THREADS_VARIABLE = "YOUWEI_BLAS_THREADS"
+"""Environment variable: threads BLAS/OpenMP may use in each youwei process (default 1)."""
+
+NATIVE_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                           "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+"""What native libraries read when they load: set for the libraries not loaded yet."""
+
+NATIVE_MODULES = ("numpy", "scipy", "sklearn")
+"""Python modules whose native libraries threadpoolctl can limit once they are loaded."""
+
+
+# --------------------------------------------------------------------------- native threads
+
+
+def blas_threads() -> int:
+    """Threads BLAS and OpenMP may use in a process running youwei's work.
+
+    ``YOUWEI_BLAS_THREADS`` when set (an integer >= 1), else 1: the model's
+    arrays are small, and the parallelism is in the runs (one worker per core).
+
+    Raises
+    ------
+    InputError
+        ``YOUWEI_BLAS_THREADS`` set to anything but an integer >= 1.
+    """
+    text = os.environ.get(BLAS_THREADS_VARIABLE, "").strip()
+    if not text:
+        return 1
+    if not text.isdigit() or int(text) < 1:
+        raise InputError(BLAS_THREADS_VARIABLE, "an integer >= 1 (threads for BLAS/OpenMP)",
+                         got=repr(text))
+    return int(text)
+
+
+def limit_native_threads(threads: int) -> None:
+    """Let BLAS and OpenMP use ``threads`` threads in this process, from now on.
+
+    Libraries already loaded are limited with threadpoolctl (only when numpy or
+    another :data:`NATIVE_MODULES` is imported, so a light command imports
+    nothing); the environment (:data:`NATIVE_THREAD_VARIABLES`) limits those
+    loaded later, here and in processes started from here (the fork server and
+    its workers).
+    """
+    for name in NATIVE_THREAD_VARIABLES:
+        os.environ[name] = str(threads)
+    if any(name in sys.modules for name in NATIVE_MODULES):
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=threads)
+
+
+_threads_limited: int | None = None
+"""Threads this process was last limited to by :func:`limit_worker_threads`."""
+
+
+def limit_worker_threads(threads: int) -> None:
+    """:func:`limit_native_threads` once per process (a worker runs many chunks)."""
+    global _threads_limited
+    if _threads_limited != threads:
+        limit_native_threads(threads)
+        _threads_limited = threads
 
 
 # --------------------------------------------------------------------------- outcomes
@@ -147,11 +232,15 @@ class WorkersLost(Exception):
     """
 
 
-def run_chunk(fn: Callable[[Any], Any], tasks: Sequence) -> tuple[list, float]:
+def run_chunk(fn: Callable[[Any], Any], tasks: Sequence,
+              threads: int = 1) -> tuple[list, float]:
     """Run ``fn`` on each task (in a worker); return the outcomes and the time taken.
 
-    An exception becomes a :class:`TaskFailure` for that task only.
+    BLAS/OpenMP are limited to ``threads`` first (:func:`limit_worker_threads`:
+    a Dask worker was started without our environment). An exception becomes a
+    :class:`TaskFailure` for that task only.
     """
+    limit_worker_threads(threads)
     outcomes: list = []
     start = time.perf_counter()
     with warnings.catch_warnings():
@@ -450,12 +539,16 @@ def dask_workers(address: str, *, connect_seconds: float = DASK_CONNECT_SECONDS,
 
 
 class ChunkSizer:
-    """Tasks per chunk, from the task times seen so far.
+    """Tasks per chunk, from the task times seen so far and the size of the work.
 
     Until a task time is known, chunks hold one task. Then a chunk holds
-    ``target_seconds / mean task time`` tasks, but no more than a share of
-    what is left to submit, so that the last chunks are small and the workers
-    finish together.
+    ``target_seconds / mean task time`` tasks, but no more than a share of what
+    is left to submit, so that the last chunks are small and the workers finish
+    together. With ``total`` given, a chunk holds at least ``total /
+    (CHUNKS_PER_SLOT x slots)`` tasks (fewer only where that would take longer than
+    :data:`MAX_CHUNK_SECONDS`, or more than is left): the work goes in a bounded
+    number of chunks whatever the machine's load, since a task's wall time grows
+    with the load and the time-sized chunks would shrink to one task each.
 
     Parameters
     ----------
@@ -463,11 +556,23 @@ class ChunkSizer:
         Chunks that run at once.
     target_seconds : float
         Aimed duration of one chunk.
+    total : int, optional
+        Tasks in the whole work; without it, chunks are sized by time alone.
+
+    Examples
+    --------
+    >>> sizer = ChunkSizer(slots=2, target_seconds=1.0, total=200)
+    >>> sizer.observe(runs=4, seconds=6.0)  # 1.5 s a task on a loaded machine
+    >>> sizer.size(196)  # by time alone: 1
+    7
     """
 
-    def __init__(self, slots: int, target_seconds: float = TARGET_TASK_SECONDS) -> None:
+    def __init__(self, slots: int, target_seconds: float = TARGET_TASK_SECONDS,
+                 total: int | None = None) -> None:
         self.slots = max(1, slots)
         self.target_seconds = target_seconds
+        self.floor = 1 if total is None else max(1, math.ceil(total / (CHUNKS_PER_SLOT
+                                                                       * self.slots)))
         self.run_seconds = 0.0
         self.runs_timed = 0
 
@@ -483,7 +588,8 @@ class ChunkSizer:
         mean = max(self.run_seconds / self.runs_timed, 1e-6)
         by_time = max(1, int(self.target_seconds / mean))
         balanced = max(1, math.ceil(remaining / (TASKS_PER_WORKER * self.slots)))
-        return min(by_time, balanced, remaining)
+        floor = min(self.floor, max(1, int(MAX_CHUNK_SECONDS / mean)))
+        return min(max(min(by_time, balanced), floor), remaining)
 
 
 # --------------------------------------------------------------------------- the runner
@@ -493,10 +599,12 @@ class Runner:
     """Open workers that take tasks (made by :func:`open_runner`)."""
 
     def __init__(self, workers: Workers, *, chunk_seconds: float = TARGET_TASK_SECONDS,
-                 no_workers_seconds: float = DASK_NO_WORKERS_SECONDS) -> None:
+                 no_workers_seconds: float = DASK_NO_WORKERS_SECONDS,
+                 threads: int = 1) -> None:
         self.workers = workers
         self.chunk_seconds = chunk_seconds
         self.no_workers_seconds = no_workers_seconds
+        self.threads = threads
 
     @property
     def description(self) -> str:
@@ -545,7 +653,7 @@ class Runner:
         items = list(tasks)
         pending = deque(enumerate(items))
         executor = self.workers.executor
-        sizer = ChunkSizer(self.slots, self.chunk_seconds)
+        sizer = ChunkSizer(self.slots, self.chunk_seconds, total=len(items))
         in_flight: dict[Future, list[tuple[int, Any]]] = {}
         held: dict[int, tuple[Any, Any]] = {}
         next_index = 0
@@ -557,7 +665,8 @@ class Runner:
                     while pending and len(in_flight) < limit:
                         size = 1 if self.workers.serial else sizer.size(len(pending))
                         chunk = [pending.popleft() for _ in range(size)]
-                        future = executor.submit(run_chunk, fn, [task for _, task in chunk])
+                        future = executor.submit(run_chunk, fn, [task for _, task in chunk],
+                                                 self.threads)
                         in_flight[future] = chunk
                     finished, _ = wait(list(in_flight), timeout=POLL_SECONDS,
                                        return_when=FIRST_COMPLETED)
@@ -598,7 +707,8 @@ class Runner:
 def open_runner(workers: int | None = None, scheduler: str | None = None, *,
                 preload: Sequence[str] = WORKER_PRELOAD,
                 chunk_seconds: float = TARGET_TASK_SECONDS,
-                no_workers_seconds: float = DASK_NO_WORKERS_SECONDS) -> Iterator[Runner]:
+                no_workers_seconds: float = DASK_NO_WORKERS_SECONDS,
+                threads: int | None = None) -> Iterator[Runner]:
     """Open the executor for some work; bad options fail here, before anything runs.
 
     Parameters
@@ -615,6 +725,9 @@ def open_runner(workers: int | None = None, scheduler: str | None = None, *,
     no_workers_seconds : float > 0
         Dask: how long to wait for a first worker, and how long a cluster may
         run without any live worker before the work ends with an error.
+    threads : int >= 1, optional
+        BLAS/OpenMP threads in each process running tasks; default
+        :func:`blas_threads` (``YOUWEI_BLAS_THREADS``, else 1).
 
     Yields
     ------
@@ -623,16 +736,18 @@ def open_runner(workers: int | None = None, scheduler: str | None = None, *,
     Raises
     ------
     InputError
-        Bad ``workers``/``scheduler`` (one line, for the user).
+        Bad ``workers``/``scheduler`` or ``YOUWEI_BLAS_THREADS`` (one line, for the user).
     """
+    threads = blas_threads() if threads is None else threads
+    options = {"chunk_seconds": chunk_seconds, "no_workers_seconds": no_workers_seconds,
+               "threads": threads}
     if scheduler is not None and workers is None:
         check_dask_address(scheduler)  # before importing Dask: a typo fails at once
         with dask_workers(scheduler, no_workers_seconds=no_workers_seconds) as opened:
-            yield Runner(opened, chunk_seconds=chunk_seconds,
-                         no_workers_seconds=no_workers_seconds)
+            yield Runner(opened, **options)
         return
     with open_workers(workers, scheduler, preload=preload) as opened:
-        yield Runner(opened, chunk_seconds=chunk_seconds, no_workers_seconds=no_workers_seconds)
+        yield Runner(opened, **options)
 
 
 def run_tasks(fn: Callable[[Any], Any], tasks: Iterable, *, workers: int | None = None,

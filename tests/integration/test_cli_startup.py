@@ -17,6 +17,7 @@ from experiments import cli
 from optimize.proposal import Backend
 from scenarios import SCENARIO_DIR
 from scenarios.schema import MAX_SEED, Policy
+from tests.scenario_fixtures import tiny_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = SCENARIO_DIR / "examples" / "county"
@@ -89,14 +90,6 @@ def test_every_command_has_a_description(command, capsys):
     assert not description.startswith(("positional arguments", "options")), command
 
 
-def quiet_scenario(folder: Path) -> Path:
-    path = folder / "tiny.toml"
-    path.write_text('extends = "baseline.toml"\nname = "tiny"\n'
-                    "[organisation.organs]\ncount = 2\nestablishment = 10\n"
-                    "[organisation.frontline]\ncount = 2\nestablishment = 10\n"
-                    "[organisation.key_projects]\ncount = 1\nestablishment = 6\n"
-                    "[history]\nyears_min = 0\nyears_max = 0\n", encoding="utf-8")
-    return path
 
 
 @pytest.mark.slow
@@ -110,7 +103,7 @@ def quiet_scenario(folder: Path) -> Path:
     ["run", "TINY", "--years", "2"],
 ], ids=["allocate-fast", "allocate-pulp", "run"])
 def test_no_solver_banner_on_stdout(argv, tmp_path):
-    argv = [str(quiet_scenario(tmp_path)) if a == "TINY" else a for a in argv]
+    argv = [str(tiny_scenario(tmp_path)) if a == "TINY" else a for a in argv]
     done = subprocess.run([sys.executable, "-m", "experiments.cli", *argv,
                            "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True,
                           text=True, timeout=600, check=False)
@@ -164,7 +157,7 @@ def test_a_path_set_twice_is_an_error(tmp_path, capsys):
 @pytest.mark.slow
 def test_run_with_set_records_the_value_it_ran_with(tmp_path, capsys):
     out = tmp_path / "out"
-    code = cli.main(["run", str(quiet_scenario(tmp_path)), "--years", "1", "--out", str(out),
+    code = cli.main(["run", str(tiny_scenario(tmp_path)), "--years", "1", "--out", str(out),
                      "--set", "policy.tolerance.excuse_rate=0.7", "--set",
                      "policy.promotion.rule=merit"])
     capsys.readouterr()

@@ -7,7 +7,7 @@ import pytest
 from SALib.sample import morris as salib_morris
 from SALib.sample import sobol as salib_sobol
 
-from experiments.common.runner import ChunkSizer
+from experiments.common.runner import CHUNKS_PER_SLOT, MAX_CHUNK_SECONDS, ChunkSizer
 from experiments.sweep.designs import (
     DesignMethod,
     design_seed,
@@ -94,3 +94,33 @@ def test_tasks_grow_to_the_target_time_and_shrink_at_the_end():
     slow = ChunkSizer(slots=2)
     slow.observe(runs=1, seconds=30.0)
     assert slow.size(1000) == 1
+
+
+def chunks_to_submit(sizer: ChunkSizer, remaining: int) -> int:
+    count = 0
+    while remaining:
+        size = sizer.size(remaining)
+        assert 1 <= size <= remaining
+        remaining -= size
+        count += 1
+    return count
+
+
+def test_a_loaded_machine_still_cuts_the_work_in_few_chunks():
+    # 1.5 s a run: longer than the chunk target, so chunks sized by time hold one run each
+    by_time = ChunkSizer(slots=2, target_seconds=1.0)
+    by_time.observe(runs=4, seconds=6.0)
+    assert chunks_to_submit(by_time, 196) == 196
+    floored = ChunkSizer(slots=2, target_seconds=1.0, total=200)
+    floored.observe(runs=4, seconds=6.0)
+    assert floored.size(196) == 7  # 200 runs / (16 chunks x 2 slots)
+    assert chunks_to_submit(floored, 196) <= CHUNKS_PER_SLOT * 2
+
+
+def test_the_chunk_floor_gives_way_to_long_tasks():
+    sizer = ChunkSizer(slots=2, total=100_000)
+    sizer.observe(runs=1, seconds=30.0)
+    assert sizer.size(99_999) == int(MAX_CHUNK_SECONDS / 30.0)
+    quick = ChunkSizer(slots=2, total=100_000)
+    quick.observe(runs=100, seconds=0.1)  # 1 ms a run: 1,000 by time, the floor is more
+    assert quick.size(99_000) == 100_000 // (CHUNKS_PER_SLOT * 2)

@@ -178,3 +178,42 @@ def test_lazy_path_integer_optimum_equals_plain_mip(seed):
     assert lazy.status is mip.status
     if mip.status is ResultStatus.OPTIMAL:
         assert lazy.objective == pytest.approx(mip.objective, rel=1e-9, abs=1e-9)
+
+
+# A 14-column program (pruned from a random instance) on which HiGHS's MIP presolve solves
+# the problem outright and highspy 1.16's getSolution() then returns the warm start (57.2)
+# while the reported objective is the optimum's (64.8).
+WARM_COST = [9.7, 20.0, 10.0, 10.0, 19.8, 9.9, 9.9, 9.7, 9.1, 7.9, 7.6, 8.5, 10.0, 9.9]
+WARM_ROWS = [  # (lower, upper, columns with coefficient 1; the last row is the share row)
+    (-np.inf, 1, [0, 7]), (-np.inf, 1, [8]), (-np.inf, 1, [9]), (-np.inf, 1, [10]),
+    (-np.inf, 1, [11]), (-np.inf, 1, [1, 2, 3, 12]), (-np.inf, 1, [4, 5, 6, 13]),
+    (-np.inf, 1, [1, 4]), (1, 1, [2, 5]), (-np.inf, 1, [0, 3, 6]), (-np.inf, 3, [8, 9, 10, 11]),
+    (-np.inf, 0, [7, 12, 13]),
+]
+WARM_SHARE = [0.25, 0.25, 0.25, 0.25, -0.75, -0.75, -0.75, 0.25, 0.25, -0.75, 0.25, 0.25, 0.25,
+              -0.75]
+
+
+def test_a_warm_started_mip_returns_its_optimum_not_the_warm_start():
+    import time
+
+    import scipy.sparse as sp
+
+    from optimize.alternatives import Program
+    from optimize.solve import _restricted_mip, solve_lp
+
+    dense = np.zeros((len(WARM_ROWS) + 1, len(WARM_COST)))
+    for r, (_, _, cols) in enumerate(WARM_ROWS):
+        dense[r, cols] = 1.0
+    dense[-1] = WARM_SHARE
+    program = Program(np.array(WARM_COST), sp.csr_array(dense),
+                      np.array([lo for lo, _, _ in WARM_ROWS] + [0.0], float),
+                      np.array([hi for _, hi, _ in WARM_ROWS] + [np.inf], float),
+                      np.ones(len(WARM_COST)), np.ones(len(WARM_COST), bool))
+    every = np.arange(len(WARM_COST))
+    cold = _restricted_mip(program, program.integer, every, None, None, time.perf_counter())
+    warm = _restricted_mip(program, program.integer, every, solve_lp(program).x, None,
+                           time.perf_counter())
+    assert cold.objective == pytest.approx(64.8)
+    assert warm.objective == pytest.approx(cold.objective)
+    assert float(program.cost @ warm.x) == pytest.approx(warm.objective)

@@ -1,0 +1,90 @@
+"""The presolve paths on the problems a run really solves: CPU time against the whole program.
+
+    python benchmarks/presolve_replay.py [--years 20] [--seed 7] [--repeat 3] [scenario ...]
+
+Every yearly allocation problem of a ``--years`` run of each scenario (default
+``ordos`` and ``zhangdian``, after the spin-up) is captured as ``sim.phases.allocation``
+hands it to ``optimize.allocate``, then solved again four ways, each ``--repeat`` times
+(best of): the whole program (the baseline), pruned (``prune=True``, what the model
+uses), matching first, and both. Printed per scenario: solver CPU seconds over all the
+run's problems, the ratio to the whole program, how many problems each path changed
+(pairs pruned, matchings kept), and whether every optimum equals the whole program's
+(the exactness ``tests/regression/test_presolve_replay.py`` asserts). CPU time is
+``time.process_time`` (BLAS threads included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(REPO))
+
+import optimize  # noqa: E402
+import sim.phases.allocation as allocation_phase  # noqa: E402
+from scenarios import load_scenario  # noqa: E402
+from sim.model import CadreModel  # noqa: E402
+
+PATHS = {"whole program": {}, "pruned": {"prune": True},
+         "matching first": {"assignment_first": True},
+         "pruned + matching": {"prune": True, "assignment_first": True}}
+
+
+def run_problems(name: str, years: int, seed: int) -> list[optimize.AllocationProblem]:
+    """The allocation problems of ``years`` years of ``name`` after its spin-up."""
+    model = CadreModel(load_scenario(name), rng=seed)
+    problems, solve = [], optimize.allocate
+
+    def capture(problem, **options):
+        problems.append(problem)
+        return solve(problem, **options)
+
+    allocation_phase.optimize.allocate = capture
+    try:
+        for _ in range(years):
+            model.step()
+    finally:
+        allocation_phase.optimize.allocate = solve
+    return problems
+
+
+def time_path(problems, options: dict, repeat: int) -> tuple[float, list]:
+    """(best CPU seconds over ``repeat``, the proposals) of solving every problem."""
+    best, proposals = float("inf"), []
+    for _ in range(repeat):
+        start = time.process_time()
+        proposals = [optimize.allocate(p, explain=False, **options) for p in problems]
+        best = min(best, time.process_time() - start)
+    return best, proposals
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenarios", nargs="*", default=["ordos", "zhangdian"])
+    parser.add_argument("--years", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    print("| scenario | problems | path | solver CPU s | vs whole | changed | same optimum |")
+    print("|---|---|---|---|---|---|---|")
+    for name in args.scenarios:
+        problems = run_problems(name, args.years, args.seed)
+        base_seconds, base = time_path(problems, {}, args.repeat)
+        for label, options in PATHS.items():
+            seconds, proposals = ((base_seconds, base) if not options
+                                  else time_path(problems, options, args.repeat))
+            changed = sum(p.pruned_pairs > 0 or p.method == "matching" for p in proposals)
+            same = all(p.status is b.status and abs(p.objective - b.objective)
+                       <= 1e-9 * max(1.0, abs(b.objective))
+                       for p, b in zip(proposals, base, strict=True))
+            print(f"| {name} | {len(problems)} | {label} | {seconds:.3f} | "
+                  f"{seconds / base_seconds:.2f}x | {changed} | {'yes' if same else 'NO'} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
