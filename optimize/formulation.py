@@ -198,17 +198,20 @@ def add_pool_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _Rows:
 
 
 def share_rows_for(flags: np.ndarray, cand: np.ndarray, share: float, count: int,
-                   family: RowFamily, entity: int) -> _Rows:
+                   family: RowFamily, entity: int, counted: np.ndarray | None = None) -> _Rows:
     """The composition rows over the columns of candidates ``cand`` (column ``c`` is ``cand[c]``).
 
     ``flags`` ``(n_candidates,) bool`` marks the group; ``share`` > 0 gives the row
     sum (a_i - share) v >= 0 (entity ``entity``), ``count`` > 0 the row
-    sum a_i v >= count (entity ``entity + 1``).
+    sum a_i v >= count (entity ``entity + 1``). ``counted`` ``(len(cand),) bool``
+    keeps only some of those columns in the rows (all when None).
     """
     a = flags.astype(float)[cand]
     cols = np.arange(len(cand))
+    if counted is not None:
+        a, cols = a[counted], cols[counted]
     parts = []
-    if share > 0 and len(cand):
+    if share > 0 and len(cols):
         parts.append((a - share, 0.0, entity))
     if count > 0:
         parts.append((a, float(count), entity + 1))
@@ -216,7 +219,8 @@ def share_rows_for(flags: np.ndarray, cand: np.ndarray, share: float, count: int
         return _empty_rows(family)
     # share rows keep every counted column (as the pulp model states them); count rows
     # only the group's columns
-    keep = [cols if lower == 0 else np.flatnonzero(coef != 0) for coef, lower, _ in parts]
+    keep = [np.arange(len(cols)) if lower == 0 else np.flatnonzero(coef != 0)
+            for coef, lower, _ in parts]
     return _Rows(
         np.concatenate([np.full(len(k), r, np.int64) for r, k in enumerate(keep)]),
         np.concatenate([cols[k] for k in keep]),
@@ -383,8 +387,10 @@ def add_composition_rows(problem: AllocationProblem, pairs: EligiblePairs) -> _R
     for r, rule in enumerate(rules):
         flags = problem.regulations.attribute(rule.attribute, problem.n_candidates) == rule.value
         cand = pairs.post_candidate if rule.over == "posts" else cand_all
+        counted = (rule.counts_level(problem.posts.level[pairs.post_post]) if rule.levels
+                   else None)
         blocks.append(share_rows_for(flags, cand, rule.min_share, rule.min_count,
-                                     RowFamily.COMPOSITION, 2 * r))
+                                     RowFamily.COMPOSITION, 2 * r, counted))
     return _stack(blocks, RowFamily.COMPOSITION)
 
 

@@ -188,7 +188,7 @@ def _describe(problem, form, family, entity, amount, x) -> Relaxation:
         what = (f"at least {rule.min_count}" if entity % 2 else f"at least {rule.min_share:.0%}")
         return Relaxation("composition", entity, amount,
                           f"composition {rule.attribute} = {rule.value} ({what} of the "
-                          f"{rule.over.value} moves): {amount:.3g} short")
+                          f"{rule.over.value} moves{_at_levels(rule)}): {amount:.3g} short")
     if family is RowFamily.TEAM:
         n_units = len(problem.unit_names)
         rule = problem.rules.team[entity // n_units]
@@ -239,3 +239,8 @@ def _describe(problem, form, family, entity, amount, x) -> Relaxation:
         f"frontline share of moves is {share:.1%} against a target of "
         f"{t.frontline_share_min:.1%}: {amount:.3g} frontline move(s) short",
     )
+
+
+def _at_levels(rule) -> str:
+    """" at levels 3, 4" for a composition rule counting some post levels only."""
+    return f" at levels {', '.join(map(str, rule.levels))}" if rule.levels else ""

@@ -10,7 +10,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 NonNegativeYears = Annotated[float, Field(ge=0, le=100)]
 Level = Annotated[int, Field(ge=0, le=1000)]
@@ -105,7 +106,9 @@ class Composition(_Block):
     At least ``min_share`` of the counted moves (or at least ``min_count`` of
     them) go to candidates whose ``attribute`` column equals ``value``. Met
     whenever the other rules allow; otherwise the shortfall is made as small as
-    possible and reported (see ``optimize.relax``).
+    possible and reported (see ``optimize.relax``). ``levels`` (posts only)
+    counts just the appointments to posts of those levels, e.g. ``[3, 4]`` for
+    the county-level (处级) appointments; empty counts every level.
     """
 
     attribute: str = Field(min_length=1, max_length=100)
@@ -113,6 +116,17 @@ class Composition(_Block):
     over: Over = Over.POSTS
     min_share: float = Field(default=0.0, ge=0, le=1)
     min_count: int = Field(default=0, ge=0, le=1_000_000)
+    levels: tuple[Level, ...] = ()
+
+    @model_validator(mode="after")
+    def _levels_count_posts(self) -> Composition:
+        if self.levels and self.over is not Over.POSTS:
+            raise ValueError('levels counts post appointments only: use over = "posts"')
+        return self
+
+    def counts_level(self, level: np.ndarray) -> np.ndarray:
+        """``bool`` like ``level``: post appointments at these levels are counted."""
+        return np.isin(level, self.levels) if self.levels else np.ones(len(level), bool)
 
 
 class Team(_Block):

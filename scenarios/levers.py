@@ -7,20 +7,26 @@ A *lever* is what the government chooses (everything under ``policy``); an
 kind follows from where a field sits, its range and default from the schema
 (:mod:`scenarios.schema`), and its unit, source and Chinese and English
 meaning from ``scenarios/catalogue/levers.toml`` (one entry per schema field, keyed
-``"<block class>.<field>"``). ``youwei levers [SCENARIO]`` prints the table.
+``"<block class>.<field>"``). An assumption may carry the range of values it is
+thought to take (``low``, ``high`` in the catalogue: docs/model.md section 8): what a
+sweep should cover and what the robustness table of ``youwei validate-model`` samples.
+``youwei levers [SCENARIO]`` prints the table.
 
 Examples
 --------
 >>> excuse = next(f for f in fields() if f.path == "policy.tolerance.excuse_rate")
 >>> excuse.kind.value, excuse.range, excuse.unit
 ('lever', '[0, 1]', 'share')
+>>> next(f for f in fields() if f.path == "behaviour.inertia").assumed
+(0.0, 0.6)
 """
 
 from __future__ import annotations
 
 import json
+import operator
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -69,6 +75,10 @@ class ScenarioField:
         Allowed values (``"[0, 1]"``, ``">= 0"``, ``"seniority | merit | ..."``).
     default : Any
         The schema's default at this path (JSON-like).
+    assumed : (low, high) or None
+        For an assumption, the range of values it is thought to take (catalogue
+        ``low`` and ``high``, in the field's type: ints for an integer field, else
+        floats); ``None`` when the catalogue gives none.
     """
 
     path: str
@@ -79,23 +89,37 @@ class ScenarioField:
     meaning: dict[str, str]
     range: str
     default: Any
+    assumed: tuple[float, float] | None = None
 
 
 @cache
-def catalogue() -> dict[str, dict[str, str]]:
+def catalogue() -> dict[str, dict[str, Any]]:
     """``levers.toml`` as ``{"Tolerance.excuse_rate": {"unit": ..., "zh": ..., ...}}``."""
     return tomllib.loads(CATALOGUE.read_text(encoding="utf-8"))
 
 
-def fields(root: type[BaseModel] = Scenario) -> list[ScenarioField]:
+def fields(root: type[BaseModel] = Scenario,
+           entries: Mapping[str, Mapping[str, Any]] | None = None) -> list[ScenarioField]:
     """Every leaf field of the scenario schema, in schema order.
 
     A field without an entry in ``catalogue/levers.toml`` is listed with its schema
     description and the source ``"undocumented"`` (``tests/unit/test_levers.py``
     fails until it has one).
+
+    Parameters
+    ----------
+    root : pydantic model class
+        The schema (default :class:`Scenario`).
+    entries : mapping, optional
+        The catalogue (default :func:`catalogue`).
+
+    Raises
+    ------
+    ValueError
+        An assumed range that is not valid (:func:`assumed_range`), naming its entry.
     """
     defaults = root().model_dump(mode="json")
-    entries = catalogue()
+    entries = catalogue() if entries is None else entries
     out = []
     for path, model, name, annotation, metadata in _leaves(root, ()):
         key = f"{model.__name__}.{name}"
@@ -105,8 +129,71 @@ def fields(root: type[BaseModel] = Scenario) -> list[ScenarioField]:
         out.append(ScenarioField(
             path=".".join(path), key=key, kind=kind, unit=entry["unit"],
             source=entry["source"], meaning={lang: entry[lang] for lang in LANGUAGES},
-            range=range_text(annotation, metadata), default=value_at(defaults, path)))
+            range=range_text(annotation, metadata), default=value_at(defaults, path),
+            assumed=assumed_range(key, entry, annotation, metadata)))
     return out
+
+
+_BOUNDS = {"ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt}
+
+
+def assumed_range(key: str, entry: Mapping[str, Any], annotation: Any,
+                  metadata: list) -> tuple[float, float] | None:
+    """The ``(low, high)`` an assumption's catalogue entry gives, checked against the schema.
+
+    Parameters
+    ----------
+    key : str
+        ``"<block class>.<field>"``, for the message.
+    entry : mapping
+        Its catalogue entry; ``low`` and ``high`` are optional (both or neither).
+    annotation, metadata
+        The field's type and its constraints (``Ge``, ``Gt``, ``Le``, ``Lt``).
+
+    Returns
+    -------
+    (low, high) or None
+        Ints for an integer field, floats for a number field; ``None`` without a range.
+
+    Raises
+    ------
+    ValueError
+        ``"levers.toml [<key>]: ..."`` when only one end is given, the source does not
+        say ``assumption``, the field is not a number, an end is not a number (or not
+        an integer for an integer field), ``low >= high``, or an end lies outside the
+        schema's bounds.
+    """
+    given = [end for end in ("low", "high") if end in entry]
+    if not given:
+        return None
+    where = f"{CATALOGUE.name} [{key}]"
+    if len(given) == 1:
+        other = "high" if given == ["low"] else "low"
+        raise ValueError(f"{where}: '{given[0]}' without '{other}' (a range needs both)")
+    if not str(entry.get("source", "")).startswith("assumption"):
+        raise ValueError(f"{where}: a range is for an assumption, but the source is "
+                         f"{entry.get('source')!r}")
+    base, extra = unwrap(annotation)
+    if base not in (int, float):
+        raise ValueError(f"{where}: a range needs a number field, not {range_text(base, [])}")
+    ends = []
+    for end in ("low", "high"):
+        value = entry[end]
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or (base is int and not isinstance(value, int)):
+            kind = "an integer" if base is int else "a number"
+            raise ValueError(f"{where}: '{end}' must be {kind}, got {value!r}")
+        ends.append(value if base is int else float(value))
+    low, high = ends
+    if not low < high:
+        raise ValueError(f"{where}: low {low} must be below high {high}")
+    for item in [*metadata, *extra]:
+        for name, holds in _BOUNDS.items():
+            bound = getattr(item, name, None)
+            if bound is not None and not (holds(low, bound) and holds(high, bound)):
+                raise ValueError(f"{where}: the range [{low}, {high}] leaves the schema's "
+                                 f"{range_text(annotation, metadata)}")
+    return low, high
 
 
 def _undocumented(model: type[BaseModel], name: str) -> dict[str, str]:

@@ -313,6 +313,16 @@ class Promotion(_Block):
     frontline_weight: Positive = 1.0
     hardship_exponent: NonNegative = 0.0
     young_share_min: Share = 0.0
+    county_young_members_min: int = Field(
+        0, ge=0, le=1000,
+        description="young cadres (age <= population.county_young_age_max) the county-level "
+                    "(处级, post level >= 3) leadership must hold after each year's moves; "
+                    "when short, that year's county appointments go to young cadres first "
+                    "(soft: met when eligible young candidates exist)")
+    county_term_years: int = Field(
+        5, ge=1, le=20,
+        description="term of a county leadership team (五年一届): a cadre appointed young to a "
+                    "county post counts toward county_young_members_min for this many years")
     frontline_share_min: Share = 0.0
     max_outflow_per_unit: int = Field(-1, ge=-1)
     vacancy_chain: bool = Field(
@@ -583,6 +593,7 @@ class Scenario(_Block):
 
     name: str = Field("unnamed", pattern=r"^[a-z0-9_]+$")
     description: str = ""
+    description_zh: str = Field("", description="the description in Chinese, for reports in 中文")
     years: int = Field(15, ge=1, le=10_000)
     seed: int = Field(1, ge=0, le=MAX_SEED)
     organisation: Organisation = Field(default_factory=Organisation)

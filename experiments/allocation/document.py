@@ -287,14 +287,18 @@ def composition_section(problem: AllocationProblem, proposal: Proposal, namer: N
     is_post = m.is_post
     for rule in problem.rules.composition:
         flags = problem.regulations.attribute(rule.attribute, problem.n_candidates) == rule.value
-        counted = moved[is_post] if rule.over == "posts" else moved
+        if rule.over == "posts":
+            level = problem.posts.level[np.asarray(m.target, np.int64)[is_post]]
+            counted = moved[is_post][rule.counts_level(level)]
+        else:
+            counted = moved
         count = int(flags[counted].sum())
         share = count / len(counted) if len(counted) else 0.0
         target = " ".join(x for x in (
             t("at_least", lang, target=percent(rule.min_share)) if rule.min_share else "",
             t("at_least_people", lang, count=rule.min_count) if rule.min_count else "") if x)
         rows.append((t("composition_rule", lang, attribute=rule.attribute, value=rule.value,
-                       over=t(f"over_{rule.over.value}", lang)),
+                       over=counted_moves(rule, problem.rules.names, lang)),
                      percent(share), target, t("of", lang, count=count, total=len(counted))))
     for rule in problem.rules.team:
         rows += team_rows(problem, proposal, rule, namer)
@@ -303,6 +307,15 @@ def composition_section(problem: AllocationProblem, proposal: Proposal, namer: N
     header = (t("rule_col", lang), t("achieved", lang), t("target", lang), t("count", lang))
     return Section("composition", t("composition_title", lang),
                    tables=(TableBlock(header, tuple(rows)),))
+
+
+def counted_moves(rule, names, lang: str) -> str:
+    """The moves a composition rule counts, in words ("post appointments (副处, 正处)")."""
+    over = t(f"over_{rule.over.value}", lang)
+    if not rule.levels:
+        return over
+    levels = t("list_sep", lang).join(names.level_name(v) for v in rule.levels)
+    return f"{over}（{levels}）" if lang == "zh" else f"{over} ({levels})"
 
 
 def team_rows(problem: AllocationProblem, proposal: Proposal, rule, namer: Namer) -> list:
@@ -548,7 +561,7 @@ def rules_section(problem: AllocationProblem, namer: Namer) -> Section:
         items.append(t("rule_frontline", lang, share=percent(tg.frontline_share_min)))
     for rule in rules.composition:
         items.append(t("rule_composition", lang, attribute=rule.attribute, value=rule.value,
-                       over=t(f"over_{rule.over.value}", lang),
+                       over=counted_moves(rule, problem.rules.names, lang),
                        target=sep.join(x for x in (
                            percent(rule.min_share) if rule.min_share else "",
                            t("people", lang, count=rule.min_count) if rule.min_count else "")

@@ -61,7 +61,9 @@ def run_validate(path: str | Path) -> int:
     return 0
 
 
-LEVER_COLUMNS = ("path", "kind", "meaning", "unit", "range", "default", "value")
+LEVER_COLUMNS = ("path", "kind", "meaning", "unit", "range", "assumed", "default", "value")
+"""The table's columns: ``range`` is what the schema allows, ``assumed`` the range an
+assumption is thought to take (``low``-``high`` in ``scenarios/catalogue/levers.toml``)."""
 _CSV_COLUMNS = (*LEVER_COLUMNS, "source")
 _KIND_WORDS = {"zh": {FieldKind.LEVER: "政策杠杆", FieldKind.UNCERTAINTY: "不确定性",
                       FieldKind.SETTING: "运行设置"},
@@ -84,7 +86,8 @@ def run_levers(scenario: str | Path = "baseline", *, lang: str = "zh", kind: str
         Only fields of this kind.
     fmt : {"table", "csv"}
         An aligned table (values that differ from the default marked ``*``),
-        or CSV with the source of every field.
+        or CSV with the source of every field. Both have the ``assumed`` column:
+        an assumption's range (``[0.01, 0.1]``), empty for other fields.
 
     Returns
     -------
@@ -103,6 +106,7 @@ def run_levers(scenario: str | Path = "baseline", *, lang: str = "zh", kind: str
         value = value_at(data, tuple(field.path.split(".")))
         rows.append({"path": field.path, "kind": _KIND_WORDS[lang][field.kind],
                      "meaning": field.meaning[lang], "unit": field.unit, "range": field.range,
+                     "assumed": assumed_text(field.assumed),
                      "default": format_value(field.default), "value": format_value(value),
                      "source": field.source, "changed": value != field.default})
     if fmt == "csv":
@@ -121,6 +125,11 @@ def run_levers(scenario: str | Path = "baseline", *, lang: str = "zh", kind: str
     for row in table:
         print("  ".join(_pad(row[c], widths[c]) for c in LEVER_COLUMNS).rstrip())
     return 0
+
+
+def assumed_text(assumed: tuple[float, float] | None) -> str:
+    """An assumed range as the table shows it: ``"[0.01, 0.1]"``, ``""`` for none."""
+    return "" if assumed is None else f"[{assumed[0]:g}, {assumed[1]:g}]"
 
 
 def _width(text: str) -> int:

@@ -4,9 +4,9 @@
 
     youwei validate-model --out DIR [--seeds N] [--workers N | --scheduler ADDR] [--quick]
 
-Writes ``validation.md`` (for people) and ``validation.json`` (the same numbers, for
-programs) in ``--out``, with five sections, each from its module of
-``experiments.validation``:
+Writes ``validation.md`` (for people, in English), ``validation.zh.md`` (the same report
+in Chinese) and ``validation.json`` (the same numbers, for programs) in ``--out``, with
+five sections, each from its module of ``experiments.validation``:
 
 1. the stylised facts 1-4 as paired differences with 95% CIs (``facts``);
 2. every calibration target (``scenarios/targets/*.toml``) against the model's mean
@@ -33,6 +33,8 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from experiments.validation import stationarity as _stationarity
+
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_STOPPED = 4
@@ -46,8 +48,8 @@ class Sizes:
     target_seeds: int | None = None  # None: each targets file's own
     peter_runs: int = 20
     peter_years: int = 300
-    stationarity_seeds: int = 3
-    stationarity_years: int = 40
+    stationarity_seeds: int = _stationarity.SEEDS
+    stationarity_years: int = _stationarity.YEARS
     robust_points: int = 128
     robust_reps: int = 4
     robust_nominal_seeds: int = 20
@@ -76,12 +78,13 @@ def report_error(message: str) -> int:
 def run_validate_model(out: Path, *, seeds: int | None = None, workers: int | None = None,
                        scheduler: str | None = None, quick: bool = False,
                        command: list[str] | None = None) -> int:
-    """Run the five sections and write ``validation.md`` and ``validation.json`` to ``out``.
+    """Run the five sections and write the reports and ``validation.json`` to ``out``.
 
     Parameters
     ----------
     out : Path
-        Output folder (created; the two files there are replaced).
+        Output folder (created; ``validation.json`` and the reports of
+        :data:`~experiments.validation.report.REPORT_FILES` there are replaced).
     seeds : int >= 2, optional
         Replications per scenario in the facts, the targets and the nominal point of the
         robustness table (default: :data:`FULL`'s or :data:`QUICK`'s).
@@ -131,7 +134,7 @@ def run_validate_model(out: Path, *, seeds: int | None = None, workers: int | No
         return EXIT_STOPPED
     result = assemble(sections, sizes, quick, seconds, workers, scheduler, used, command)
     write_outputs(Path(out), result)
-    print(f"wrote {Path(out) / 'validation.md'} and validation.json")
+    print(f"wrote {Path(out) / 'validation.md'}, validation.zh.md and validation.json")
     return EXIT_OK
 
 
@@ -156,10 +159,12 @@ def assemble(sections: dict, sizes: Sizes, quick: bool, seconds: dict, workers, 
 def write_outputs(out: Path, result: dict) -> None:
     import json
 
-    from experiments.validation.report import validation_markdown
+    from experiments.validation.report import REPORT_FILES, validation_markdown
 
+    reports = {name: validation_markdown(result, lang) for lang, name in REPORT_FILES.items()}
     out.mkdir(parents=True, exist_ok=True)
     (out / "validation.json").write_text(
         json.dumps(result, ensure_ascii=False, indent=1, allow_nan=False) + "\n",
         encoding="utf-8")
-    (out / "validation.md").write_text(validation_markdown(result), encoding="utf-8")
+    for name, markdown in reports.items():
+        (out / name).write_text(markdown, encoding="utf-8")

@@ -135,12 +135,22 @@ def drift(frame) -> float:
 
 @dataclass(frozen=True)
 class Fact:
-    """One measured difference: ``sign`` +1 (CI must lie above 0) or -1 (below)."""
+    """One measured difference: ``sign`` +1 (CI must lie above 0) or -1 (below).
+
+    Its words are ``validation.fact_<key>`` of the locale catalogues
+    (``experiments/common/locale/<lang>/validation.toml``).
+    """
 
     fact: int
-    label: str
+    key: str
     sign: int
     values: Callable[[dict[str, list[Run]]], np.ndarray]
+
+    def label(self, lang: str = "en") -> str:
+        """What the fact measures, in words."""
+        from experiments.common.i18n import text
+
+        return text(f"validation.fact_{self.key}", lang)
 
 
 def _per_run(name: str, measure) -> Callable[[dict[str, list[Run]]], np.ndarray]:
@@ -152,35 +162,43 @@ def _minus(a, b) -> Callable[[dict[str, list[Run]]], np.ndarray]:
 
 
 FACTS: tuple[Fact, ...] = (
-    Fact(1, "old rules: P(punished for an honest error), top minus bottom effort quartile",
-         +1, lambda runs: np.array([top_minus_bottom(r) for r in runs["baseline"]])),
-    Fact(1, "tolerance alone minus old rules: mean effort, last 5 years", +1,
+    Fact(1, "old_rules_punish_effort", +1,
+         lambda runs: np.array([top_minus_bottom(r) for r in runs["baseline"]])),
+    Fact(1, "tolerance_effort", +1,
          _minus(_per_run("tolerance", last_years("mean_effort")),
                 _per_run("baseline", last_years("mean_effort")))),
-    Fact(1, "old rules: mean effort, last 5 years minus year 1 (no transient)", 0,
-         _per_run("baseline", drift)),
-    Fact(1, "tolerant history, tolerance removed: effort last 5 years minus year 1", -1,
-         _per_run("tolerance_removed", drift)),
-    Fact(1, "tolerance removed minus kept: mean effort, last 5 years", -1,
+    Fact(1, "old_rules_drift", 0, _per_run("baseline", drift)),
+    Fact(1, "tolerance_removed_drift", -1, _per_run("tolerance_removed", drift)),
+    Fact(1, "tolerance_removed_vs_kept", -1,
          _minus(_per_run("tolerance_removed", last_years("mean_effort")),
                 _per_run("tolerance_kept", last_years("mean_effort")))),
-    Fact(2, "merit + tolerance minus merit: mean effort, last 5 years", +1,
+    Fact(2, "merit_tolerance_effort", +1,
          _minus(_per_run("merit_tolerance", last_years("mean_effort")),
                 _per_run("merit", last_years("mean_effort")))),
-    Fact(2, "merit minus old rules: mean effort, last 5 years", +1,
+    Fact(2, "merit_effort", +1,
          _minus(_per_run("merit", last_years("mean_effort")),
                 _per_run("baseline", last_years("mean_effort")))),
-    Fact(3, "excused self-serving errors over the run: poor minus good discrimination", +1,
+    Fact(3, "discrimination_excused", +1,
          _minus(_per_run("poor_discrimination", lambda f: f.excused_self_serving.sum()),
                 _per_run("good_discrimination", lambda f: f.excused_self_serving.sum()))),
-    Fact(4, "frontline weight 2 minus 1: frontline share of promotions", +1,
+    Fact(4, "frontline_weight_share", +1,
          _minus(_per_run("merit_frontline_weight", lambda f: f.promotion_frontline_share.mean()),
                 _per_run("merit", lambda f: f.promotion_frontline_share.mean()))),
-    Fact(4, "frontline weight 2 minus 1: voluntary frontline exits over the run", -1,
+    Fact(4, "frontline_weight_exits", -1,
          _minus(_per_run("merit_frontline_weight", lambda f: f.voluntary_exits_frontline.sum()),
                 _per_run("merit", lambda f: f.voluntary_exits_frontline.sum()))),
 )
 """The facts the tests assert, as differences: sign 0 means "near zero" (no drift)."""
+
+EXPECTED = {1: "above", -1: "below", 0: "near"}
+"""The sign of a fact -> ``validation.expected_<word>`` (``"> 0"``, ``"< 0"``, ``"~ 0 ..."``)."""
+
+
+def expected_words(sign: int, lang: str = "en") -> str:
+    """What a fact of this sign expects, in words."""
+    from experiments.common.i18n import text
+
+    return text(f"validation.expected_{EXPECTED[sign]}", lang)
 
 
 def fact_rows(runs: dict[str, list[Run]]) -> list[dict]:
@@ -193,8 +211,8 @@ def fact_rows(runs: dict[str, list[Run]]) -> list[dict]:
         mean, low, high = interval(fact.values(runs))
         holds = (low > 0 if fact.sign > 0 else high < 0 if fact.sign < 0
                  else abs(mean) < 0.03)
-        rows.append({"fact": fact.fact, "measure": fact.label,
-                     "expected": {1: "> 0", -1: "< 0", 0: "~ 0 (|mean| < 0.03)"}[fact.sign],
+        rows.append({"fact": fact.fact, "measure": fact.label("en"),
+                     "expected": expected_words(fact.sign, "en"),
                      "mean": finite(mean), "ci_low": finite(low), "ci_high": finite(high),
                      "holds": bool(holds)})
     return rows

@@ -1,156 +1,197 @@
-"""``validation.md``: the numbers of ``validation.json`` as tables for people."""
+"""``validation.md`` and ``validation.zh.md``: the numbers of ``validation.json`` as tables
+for people, in English and Chinese.
+
+Every sentence is ``validation.<key>`` of the locale catalogues
+(``experiments/common/locale/<lang>/validation.toml``); this module assembles. The words
+``validation.json`` stores (a fact's ``measure`` and ``expected``, a metric's ``words``)
+are the English catalogue's; the Chinese report finds their key from the fact or metric.
+"""
 
 from __future__ import annotations
+
+from functools import cache
+
+from experiments.common.i18n import text
 
 ROBUST_SHARE = 0.9
 """A conclusion holding at >= 90% of the assumption sample is called robust."""
 FRAGILE_SHARE = 0.7
 """Below 70% it is called fragile (in between: mostly holds)."""
+REPORT_FILES = {"en": "validation.md", "zh": "validation.zh.md"}
+"""The report in each language, beside ``validation.json``."""
 
 
-def fmt(x, spec: str = "+.3f") -> str:
-    return "n/a" if x is None else format(x, spec)
+def t(key: str, lang: str, **fields) -> str:
+    return text(f"validation.{key}", lang, **fields)
 
 
-def verdict(share: float | None) -> str:
+def fmt(x, spec: str = "+.3f", lang: str = "en") -> str:
+    return t("na", lang) if x is None else format(x, spec)
+
+
+def yes_no(flag: bool, lang: str) -> str:
+    return t("yes" if flag else "no", lang)
+
+
+def verdict(share: float | None, lang: str = "en") -> str:
     if share is None:
-        return "n/a"
+        return t("na", lang)
     if share >= ROBUST_SHARE:
-        return "robust"
-    return "mostly" if share >= FRAGILE_SHARE else "fragile"
+        return t("verdict_robust", lang)
+    return t("verdict_mostly" if share >= FRAGILE_SHARE else "verdict_fragile", lang)
 
 
-def validation_markdown(result: dict) -> str:
-    """The whole report."""
+def cell(words: str) -> str:
+    """``words`` safe in a markdown table cell (``"|mean|"`` would split the cell)."""
+    return words.replace("|", "\\|")
+
+
+def table_head(key: str, lang: str) -> list[str]:
+    """A markdown table's header and rule, from ``key``'s ``"a | b | c"``."""
+    columns = t(key, lang)
+    return [f"| {columns} |", "|" + "---|" * (columns.count("|") + 1)]
+
+
+def validation_markdown(result: dict, lang: str = "en") -> str:
+    """The whole report in ``lang`` (``"en"`` or ``"zh"``)."""
     s = result["sizes"]
     command = " ".join(result["command"] or ["youwei", "validate-model"])
-    lines = ["# How far to trust the model: validation report", "",
-             f"Made {result['created']} by `{command}` on {result['executor']['used']}; "
-             "seconds per section: "
-             + ", ".join(f"{k} {v:.0f}" for k, v in result["seconds"].items()) + ".", ""]
+    seconds = t("sep", lang).join(
+        t("seconds_item", lang, section=t(f"section_{k}", lang), seconds=v)
+        for k, v in result["seconds"].items())
+    lines = [f"# {t('title', lang)}", "",
+             t("made", lang, created=result["created"], command=command,
+               used=result["executor"]["used"], seconds=seconds), ""]
     if result["quick"]:
-        lines += ["**--quick: smoke-test sizes (few seeds, runs and years). These numbers "
-                  "show the report works; they are not evidence about the model.**", ""]
-    target_seeds = (f"{s['target_seeds']} seeds" if s["target_seeds"]
-                    else "each targets file's own seeds")
-    lines += [f"Sizes: facts {s['fact_seeds']} seeds; targets {target_seeds}; "
-              f"Peter {s['peter_runs']} runs x {s['peter_years']} years; "
-              f"stationarity {s['stationarity_seeds']} seeds x "
-              f"{s['stationarity_years']} years; robustness {s['robust_points']} LHS points x "
-              f"{s['robust_reps']} seeds per package, nominal point {s['robust_nominal_seeds']} "
-              "seeds.", ""]
-    lines += facts_section(result["stylised_facts"])
-    lines += targets_section(result["calibration_targets"])
-    lines += peter_section(result["peter"])
-    lines += stationarity_section(result["stationarity"])
-    lines += robustness_section(result["robustness"])
+        lines += [t("quick", lang), ""]
+    targets = (t("sizes_target_seeds", lang, seeds=s["target_seeds"]) if s["target_seeds"]
+               else t("sizes_target_own", lang))
+    lines += [t("sizes", lang, targets=targets, **s), ""]
+    lines += facts_section(result["stylised_facts"], lang)
+    lines += targets_section(result["calibration_targets"], lang)
+    lines += peter_section(result["peter"], lang)
+    lines += stationarity_section(result["stationarity"], lang)
+    lines += robustness_section(result["robustness"], lang)
     return "\n".join(lines) + "\n"
 
 
-def facts_section(section: dict) -> list[str]:
-    lines = ["## 1. Stylised facts", "",
-             f"Paired differences over {section['seeds']} seeds (root {section['root_seed']}; "
-             f"{section['cadres']} cadres, {section['years']} years after the spin-up), "
-             "mean [95% CI] (`experiments/validation/facts.py`; the same scenarios as "
-             "`tests/regression/test_stylised_facts.py`).", "",
-             "| fact | measure | expected | mean [95% CI] | holds |", "|---|---|---|---|---|"]
+@cache
+def _fact_words() -> dict[str, tuple[str, int]]:
+    """A fact's English words (as ``validation.json`` stores them) -> its key and sign."""
+    from experiments.validation.facts import FACTS
+
+    return {fact.label("en"): (fact.key, fact.sign) for fact in FACTS}
+
+
+def fact_words(row: dict, lang: str) -> tuple[str, str]:
+    """A fact row's measure and expectation in ``lang`` (as stored when the fact is not
+    one of today's :data:`~experiments.validation.facts.FACTS`)."""
+    from experiments.validation.facts import expected_words
+
+    known = _fact_words().get(row["measure"])
+    if known is None:
+        return row["measure"], row["expected"]
+    key, sign = known
+    return t(f"fact_{key}", lang), expected_words(sign, lang)
+
+
+def facts_section(section: dict, lang: str = "en") -> list[str]:
+    lines = [t("facts_heading", lang), "",
+             t("facts_intro", lang, seeds=section["seeds"], root=section["root_seed"],
+               cadres=section["cadres"], years=section["years"]), "",
+             *table_head("facts_columns", lang)]
     for r in section["rows"]:
-        lines.append(f"| {r['fact']} | {r['measure']} | {r['expected']} | {fmt(r['mean'])} "
-                     f"[{fmt(r['ci_low'])}, {fmt(r['ci_high'])}] | "
-                     f"{'yes' if r['holds'] else 'NO'} |")
+        measure, expected = fact_words(r, lang)
+        lines.append(f"| {r['fact']} | {cell(measure)} | {cell(expected)} | "
+                     f"{fmt(r['mean'], lang=lang)} "
+                     f"[{fmt(r['ci_low'], lang=lang)}, {fmt(r['ci_high'], lang=lang)}] | "
+                     f"{yes_no(r['holds'], lang)} |")
     held = sum(r["holds"] for r in section["rows"])
-    return lines + ["", f"{held} of {len(section['rows'])} hold.", ""]
+    return lines + ["", t("facts_held", lang, held=held, count=len(section["rows"])), ""]
 
 
-def targets_section(section: dict) -> list[str]:
-    lines = ["## 2. Calibration targets", "",
-             f"Each targets file's scenario (with its fitted parameters) on held-out seeds "
-             f"(root {section['root_seed']}, not the calibration's): model mean of the "
-             "reporter's per-year mean, [95% CI], against value x scale; met when within "
-             "the tolerance (`experiments/validation/targets.py`).", "",
-             "| file | target | article: quote | goal | model mean [95% CI] | tolerance | met |",
-             "|---|---|---|---|---|---|---|"]
+def targets_section(section: dict, lang: str = "en") -> list[str]:
+    lines = [t("targets_heading", lang), "", t("targets_intro", lang, root=section["root_seed"]),
+             "", *table_head("targets_columns", lang)]
     for f in section["files"]:
-        for t in f["targets"]:
+        name = t("targets_file", lang, file=f["file"].rsplit("/", 1)[-1], seeds=f["seeds"])
+        for g in f["targets"]:
             lines.append(
-                f"| {f['file'].rsplit('/', 1)[-1]} ({f['seeds']} seeds) | `{t['name']}` | "
-                f"{t['article']}: {t['quote']} | {t['value']:g} x {t['scale']:.4g} = "
-                f"{t['goal']:.3g} | {fmt(t['model_mean'], '.3g')} [{fmt(t['ci_low'], '.3g')}, "
-                f"{fmt(t['ci_high'], '.3g')}] | {t['tolerance']:.0%} | "
-                f"{'yes' if t['met'] else 'NO'} |")
-    return lines + ["", f"{section['met']} of {section['count']} targets met.", ""]
+                f"| {cell(name)} | `{g['name']}` | {cell(g['article'])}: {cell(g['quote'])} | "
+                f"{g['value']:g} x "
+                f"{g['scale']:.4g} = {g['goal']:.3g} | {fmt(g['model_mean'], '.3g', lang)} "
+                f"[{fmt(g['ci_low'], '.3g', lang)}, {fmt(g['ci_high'], '.3g', lang)}] | "
+                f"{g['tolerance']:.0%} | {yes_no(g['met'], lang)} |")
+    return lines + ["", t("targets_met", lang, met=section["met"], count=section["count"]), ""]
 
 
-def peter_section(section: dict) -> list[str]:
-    lines = ["## 3. The Peter table (Pluchino, Rapisarda and Garofalo 2010)", "",
-             f"{section['runs']} runs x {section['years']} years per cell (the paper: "
-             f"{section['paper_runs']} x {section['paper_years']}), gain = mean efficiency of "
-             f"the last {section['window']} years minus E(0), percentage points; "
-             "`experiments/validation/peter.py` through `CadreModel` and `optimize.allocate`. "
-             "The table at the paper's size is docs/validation/peter.md.", "",
-             "| hypothesis | rule | ours [95% CI] | paper | within 3 points |",
-             "|---|---|---|---|---|"]
+def peter_section(section: dict, lang: str = "en") -> list[str]:
+    lines = [t("peter_heading", lang), "",
+             t("peter_intro", lang, runs=section["runs"], years=section["years"],
+               paper_runs=section["paper_runs"], paper_years=section["paper_years"],
+               window=section["window"]), "",
+             *table_head("peter_columns", lang)]
     for c in section["cells"]:
-        lines.append(f"| {c['hypothesis']} | {c['rule']} | {fmt(c['gain'], '+.2f')} "
-                     f"[{fmt(c['ci_low'], '+.2f')}, {fmt(c['ci_high'], '+.2f')}] | "
-                     f"{c['paper']:+.0f} | {'yes' if c['within_3'] else 'NO'} |")
-    return lines + ["", f"{section['within_3_count']} of {len(section['cells'])} cells "
-                    "within 3 points.", ""]
+        lines.append(f"| {t('peter_' + c['hypothesis'], lang)} | {t('peter_' + c['rule'], lang)} "
+                     f"| {fmt(c['gain'], '+.2f', lang)} [{fmt(c['ci_low'], '+.2f', lang)}, "
+                     f"{fmt(c['ci_high'], '+.2f', lang)}] | {c['paper']:+.0f} | "
+                     f"{yes_no(c['within_3'], lang)} |")
+    return lines + ["", t("peter_within", lang, within=section["within_3_count"],
+                          count=len(section["cells"])), ""]
 
 
-def stationarity_section(section: dict) -> list[str]:
+def stationarity_section(section: dict, lang: str = "en") -> list[str]:
     (a, b), (c, d) = section["windows"]
-    limits = section["limits"]
-    lines = ["## 4. Stationarity", "",
-             f"Every county scenario, {section['seeds']} seeds x {section['years']} years from "
-             f"the old-rules equilibrium: |mean of years {c}-{d} - mean of years {a}-{b}| "
-             f"(limits: effort {limits['effort']}, ability {limits['ability_sd']} sd, "
-             f"efficiency {limits['efficiency_rel']:.0%}, exits {limits['exits_rel']:.0%}; "
-             f"share of cadres at effort exactly 0 or 1 <= {limits['bound_share']:.0%}; "
-             f"baseline year 1 vs years 11-20 <= {limits['baseline_start']}) "
-             "(`experiments/validation/stationarity.py`).", "",
-             "| scenario | effort | ability (sd) | efficiency | exits | at bound | "
-             "baseline start | spin-up years | ok |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [t("stationarity_heading", lang), "",
+             t("stationarity_intro", lang, seeds=section["seeds"], years=section["years"],
+               a=a, b=b, c=c, d=d, **section["limits"]), "",
+             *table_head("stationarity_columns", lang)]
     for r in section["rows"]:
         lines.append(
-            f"| {r['scenario']} | {fmt(r['effort'], '.3f')} | {fmt(r['ability_sd'], '.3f')} | "
-            f"{fmt(r['efficiency_rel'], '.1%')} | {fmt(r['exits_rel'], '.1%')} | "
-            f"{fmt(r['bound_share'], '.1%')} | {fmt(r['baseline_start'], '.3f')} | "
-            f"{r['spinup_years']} | {'yes' if r['ok'] else 'NO'} |")
+            f"| {r['scenario']} | {fmt(r['effort'], '.3f', lang)} | "
+            f"{fmt(r['ability_sd'], '.3f', lang)} | {fmt(r['efficiency_rel'], '.1%', lang)} | "
+            f"{fmt(r['exits_rel'], '.1%', lang)} | {fmt(r['bound_share'], '.1%', lang)} | "
+            f"{fmt(r['baseline_start'], '.3f', lang)} | {r['spinup_years']} | "
+            f"{yes_no(r['ok'], lang)} |")
     return lines + [""]
 
 
-def robustness_section(section: dict) -> list[str]:
-    lines = ["## 5. Robustness of the package comparisons", "",
-             f"Policy packages {', '.join(section['packages'])}, each on the "
-             f"`{section['world']}` world. The conclusion is each pairwise order at the "
-             f"nominal assumptions ({section['nominal_seeds']} seeds, paired 95% CI); "
-             f"'holds' is the share of {section['points']} Latin hypercube points over the "
-             f"{len(section['assumptions'])} assumption ranges below ({section['reps']} seeds "
-             "per package and point, common random numbers) where the same order holds. "
-             f"Robust: >= {ROBUST_SHARE:.0%}; fragile: < {FRAGILE_SHARE:.0%} "
-             "(`experiments/validation/robustness.py`). A point's order carries the noise "
-             "of its few seeds as well as its assumptions, so a difference that is small "
-             "against the seed noise (marked not significant at the nominal point) "
-             "can hold at only about half the points from seed noise alone.", ""]
+def robustness_section(section: dict, lang: str = "en") -> list[str]:
+    lines = [t("robust_heading", lang), "",
+             t("robust_intro", lang, packages=t("sep", lang).join(section["packages"]),
+               world=section["world"], nominal_seeds=section["nominal_seeds"],
+               points=section["points"], count=len(section["assumptions"]),
+               reps=section["reps"], robust=ROBUST_SHARE, fragile=FRAGILE_SHARE), ""]
     for m in section["metrics"]:
-        ranking = " > ".join(f"{p} ({fmt(m['nominal_means'][p], '.3f')})"
+        ranking = " > ".join(t("robust_order_item", lang, package=p,
+                               mean=fmt(m["nominal_means"][p], ".3f", lang))
                              for p in m["ranking"])
-        lines += [f"### {m['words']} (`{m['metric']}`)", "",
-                  f"Nominal order: {ranking}. The whole order holds at "
-                  f"{fmt(m['share_full_ranking_holds'], '.0%')} of the points.", "",
-                  "| conclusion | nominal difference [95% CI] | holds | verdict |",
-                  "|---|---|---|---|"]
+        lines += [t("robust_metric", lang, words=t(f"metric_{m['metric']}", lang),
+                    metric=m["metric"]), "",
+                  t("robust_order", lang, ranking=ranking,
+                    share=fmt(m["share_full_ranking_holds"], ".0%", lang)), "",
+                  *table_head("robust_columns", lang)]
         for p in m["pairs"]:
             sign = "=" if p["relation"] == "=" else ">"
-            note = "" if p["significant"] or p["relation"] == "=" else " (not significant)"
+            note = ("" if p["significant"] or p["relation"] == "="
+                    else t("robust_not_significant", lang))
             lines.append(f"| {p['higher']} {sign} {p['lower']} | "
-                         f"{fmt(p['nominal_difference'], '+.4f')} [{fmt(p['ci_low'], '+.4f')}, "
-                         f"{fmt(p['ci_high'], '+.4f')}]{note} | {fmt(p['share_holds'], '.0%')} | "
-                         f"{verdict(p['share_holds'])} |")
+                         f"{fmt(p['nominal_difference'], '+.4f', lang)} "
+                         f"[{fmt(p['ci_low'], '+.4f', lang)}, "
+                         f"{fmt(p['ci_high'], '+.4f', lang)}]{note} | "
+                         f"{fmt(p['share_holds'], '.0%', lang)} | "
+                         f"{verdict(p['share_holds'], lang)} |")
         lines.append("")
-    lines += ["Assumption ranges sampled (docs/model.md section 8):", "",
-              "| assumption | low | high |", "|---|---|---|"]
-    lines += [f"| `{a['path']}` | {a['low']:g} | {a['high']:g} |"
+    meanings = assumption_meanings(lang)
+    lines += [t("robust_ranges", lang), "", *table_head("robust_ranges_columns", lang)]
+    lines += [f"| `{a['path']}` | {cell(meanings.get(a['path'], ''))} | {a['low']:g} | "
+              f"{a['high']:g} |"
               for a in section["assumptions"]]
     return lines + [""]
+
+
+def assumption_meanings(lang: str) -> dict[str, str]:
+    """Every scenario field's meaning in ``lang`` (``scenarios/catalogue/levers.toml``)."""
+    from scenarios.levers import fields
+
+    return {f.path: f.meaning[lang] for f in fields()}

@@ -5,9 +5,9 @@ every one run on the ``baseline`` world, on each key result (:data:`METRICS`), a
 assumptions' nominal values (the world's own). Each pairwise order ("ordos above
 baseline on mean effort") is then checked at every point of a Latin hypercube sample
 (``scipy.stats.qmc.LatinHypercube``) over the ranges of the *assumptions*
-(:data:`ASSUMPTIONS`: uncertainties, not policy levers, each marked ``assumption`` in
-``scenarios/catalogue/levers.toml``, with the range docs/model.md gives it); the share
-of points where it holds says how far it depends on what nobody measured.
+(:func:`assumptions`: uncertainties, not policy levers, each marked ``assumption`` in
+``scenarios/catalogue/levers.toml`` with the range it gives, the range of docs/model.md);
+the share of points where it holds says how far it depends on what nobody measured.
 
 Common random numbers: replication k of every package at every point (and at the
 nominal point) runs on the same child ``k`` of ``SeedSequence(root)``, so a package
@@ -19,6 +19,7 @@ the run (the scenario's 15 years after the spin-up under the old rules).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -29,65 +30,67 @@ ROOT_SEED = 20261208
 TIE = 1e-9  # a pairwise difference this small is a tie (e.g. two packages without tolerance
 #            both punish every detected honest error: punished_honest_share 1 for both)
 
-METRICS: dict[str, str] = {
-    "mean_effort": "mean effort",
-    "efficiency": "efficiency",
-    "punished_honest_share": "share of detected honest errors punished (reverse punishment)",
-    "promotion_frontline_share": "frontline share of promotions",
-    "voluntary_exits": "voluntary exits a year (organ + frontline)",
-}
-"""The key results whose package order the report states: reporter name -> words."""
+METRICS: tuple[str, ...] = ("mean_effort", "efficiency", "punished_honest_share",
+                            "promotion_frontline_share", "voluntary_exits")
+"""The key results whose package order the report states (reporter names; their words
+are ``validation.metric_<name>`` of the locale catalogues)."""
 
-ASSUMPTIONS: tuple[tuple[str, float, float], ...] = (
-    ("behaviour.choice_noise", 0.01, 0.1),
-    ("behaviour.inertia", 0.0, 0.6),
-    ("behaviour.performance_noise", 0.3, 1.0),
-    ("behaviour.promotion_value", 0.5, 2.0),
-    ("behaviour.promotion_horizon_years", 3.0, 10.0),
-    ("behaviour.sanction_cost", 2.0, 10.0),
-    ("behaviour.error_base", 0.0, 0.03),
-    ("behaviour.error_slope", 0.02, 0.1),
-    ("behaviour.detection", 0.3, 0.9),
-    ("behaviour.honest_detection", 0.7, 1.0),
-    ("behaviour.learning_rate", 0.1, 0.6),
-    ("behaviour.exit_base_rate", 0.002, 0.01),
-    ("behaviour.exit_morale_slope", 0.5, 3.0),
-    ("behaviour.patience_years", 2.0, 5.0),
-    ("behaviour.premium_morale", 1.0, 5.0),
-    ("behaviour.hardship_morale", 0.0, 2.0),
-    ("behaviour.discipline_morale", 0.0, 1.0),
-    ("behaviour.exit_age_max", 40, 50),
-    ("behaviour.experience_gain", 0.0, 0.1),
-    ("behaviour.experience_years_max", 3.0, 10.0),
-    ("behaviour.ability_depreciation", 0.02, 0.15),
-    ("behaviour.prior_sd", 0.0, 0.2),
-    ("population.recruit_age_mean", 23.0, 30.0),
-    ("population.motivation_mean", 0.0, 0.6),
-    ("population.motivation_sd", 0.1, 0.4),
-    ("population.risk_aversion_sd", 0.0, 0.5),
+SAMPLED: tuple[str, ...] = (
+    "behaviour.choice_noise",
+    "behaviour.inertia",
+    "behaviour.performance_noise",
+    "behaviour.promotion_value",
+    "behaviour.promotion_horizon_years",
+    "behaviour.sanction_cost",
+    "behaviour.error_base",
+    "behaviour.error_slope",
+    "behaviour.detection",
+    "behaviour.honest_detection",
+    "behaviour.learning_rate",
+    "behaviour.exit_base_rate",
+    "behaviour.exit_morale_slope",
+    "behaviour.patience_years",
+    "behaviour.premium_morale",
+    "behaviour.hardship_morale",
+    "behaviour.discipline_morale",
+    "behaviour.exit_age_max",
+    "behaviour.experience_gain",
+    "behaviour.experience_years_max",
+    "behaviour.ability_depreciation",
+    "behaviour.prior_sd",
+    "population.recruit_age_mean",
+    "population.motivation_mean",
+    "population.motivation_sd",
+    "population.risk_aversion_sd",
 )
-"""``(path, low, high)``: every assumption the model rests on that docs/model.md (section
-8, parameters and their sources) gives a range, and that is not only a prior forgotten by
-the spin-up."""
+"""The assumptions the sample varies, in the order of the hypercube's columns (the order
+fixes the sample: keep it): every uncertainty of the behaviour and the population to which
+``scenarios/catalogue/levers.toml`` gives a range (the ranges of docs/model.md section 8),
+that is, every assumption the model rests on that is not only a prior forgotten by the
+spin-up. ``tests/unit/test_validation_assumptions.py`` checks both directions."""
 
 
-def check_assumptions() -> None:
-    """Each of :data:`ASSUMPTIONS` is an uncertainty (not a lever) whose catalogue source
-    says ``assumption``, with ``low < high``.
+@cache
+def assumptions() -> tuple[tuple[str, float, float], ...]:
+    """``(path, low, high)`` of each of :data:`SAMPLED`, the range from the catalogue
+    (``ScenarioField.assumed``: ints for an integer field, floats otherwise).
 
     Raises
     ------
     ValueError
-        Naming the first path that is not.
+        Naming the first path that is not an uncertainty with a range in the catalogue.
     """
     from scenarios.levers import FieldKind, fields
 
     known = {f.path: f for f in fields()}
-    for path, low, high in ASSUMPTIONS:
+    out = []
+    for path in SAMPLED:
         field = known.get(path)
-        if field is None or field.kind is not FieldKind.UNCERTAINTY \
-                or not field.source.startswith("assumption") or not low < high:
-            raise ValueError(f"{path}: not an uncertainty marked assumption with a range")
+        if field is None or field.kind is not FieldKind.UNCERTAINTY or field.assumed is None:
+            raise ValueError(f"{path}: not an uncertainty with an assumed range in "
+                             "scenarios/catalogue/levers.toml")
+        out.append((path, *field.assumed))
+    return tuple(out)
 
 
 def package_names() -> list[str]:
@@ -97,15 +100,16 @@ def package_names() -> list[str]:
 
 
 def sample_points(n: int, root: int = ROOT_SEED) -> list[dict[str, float]]:
-    """``n`` points of a Latin hypercube over :data:`ASSUMPTIONS` (integer fields rounded)."""
+    """``n`` points of a Latin hypercube over :func:`assumptions` (integer fields rounded)."""
     from scipy.stats import qmc
 
-    low = np.array([a[1] for a in ASSUMPTIONS], float)
-    high = np.array([a[2] for a in ASSUMPTIONS], float)
-    unit = qmc.LatinHypercube(len(ASSUMPTIONS), seed=root).random(n)
+    ranges = assumptions()
+    low = np.array([a[1] for a in ranges], float)
+    high = np.array([a[2] for a in ranges], float)
+    unit = qmc.LatinHypercube(len(ranges), seed=root).random(n)
     points = qmc.scale(unit, low, high)
     return [{path: (round(float(v)) if isinstance(a_low, int) else float(v))
-             for (path, a_low, _), v in zip(ASSUMPTIONS, row, strict=True)} for row in points]
+             for (path, a_low, _), v in zip(ranges, row, strict=True)} for row in points]
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,6 @@ def measure_robustness(runner, points: int = 128, reps: int = 4, nominal_seeds: 
     """Run the nominal point and ``points`` LHS points on ``runner``; the section as JSON."""
     from experiments.common.runner import TaskFailure
 
-    check_assumptions()
     packages = package_names()
     sample = sample_points(points, root)
     nominal = np.full((len(packages), nominal_seeds, len(METRICS)), np.nan)
@@ -166,7 +169,7 @@ def measure_robustness(runner, points: int = 128, reps: int = 4, nominal_seeds: 
             sampled[task.point, where[task.package], task.replication] = outcome
     return {"world": WORLD, "packages": packages, "points": points, "reps": reps,
             "nominal_seeds": nominal_seeds, "root_seed": root,
-            "assumptions": [{"path": p, "low": lo, "high": hi} for p, lo, hi in ASSUMPTIONS],
+            "assumptions": [{"path": p, "low": lo, "high": hi} for p, lo, hi in assumptions()],
             **conclusions(packages, nominal, sampled)}
 
 
@@ -181,6 +184,7 @@ def conclusions(packages: list[str], nominal: np.ndarray, sampled: np.ndarray) -
     """
     import warnings
 
+    from experiments.common.i18n import text
     from experiments.validation.stats import finite, interval
 
     with warnings.catch_warnings():
@@ -212,7 +216,7 @@ def conclusions(packages: list[str], nominal: np.ndarray, sampled: np.ndarray) -
                     "share_holds": float(holds.mean()) if holds.size else None,
                 })
         metrics.append({
-            "metric": metric, "words": METRICS[metric],
+            "metric": metric, "words": text(f"validation.metric_{metric}", "en"),
             "ranking": [packages[i] for i in order],
             "nominal_means": {packages[i]: finite(means[i]) for i in order},
             "share_full_ranking_holds": float(holds_all.mean()) if holds_all.size else None,

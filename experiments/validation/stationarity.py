@@ -31,7 +31,11 @@ LIMITS = {"effort": 0.03, "ability_sd": 0.03, "efficiency_rel": 0.05, "exits_rel
           "bound_share": 0.05, "baseline_start": 0.05}
 COLUMNS = ("mean_effort", "efficiency", "mean_ability", "voluntary_exits")
 YEARS = 40
-SEEDS = 3
+SEEDS = 12
+"""Issue 8 asks for three seeds at least; with three, the standard error of the ability
+difference (~0.014 sd) is half its limit, so seed noise alone can fail a scenario that
+drifts by less than the limit (yangzhou_eco: 0.041 on 3 seeds, 0.023 +- 0.007 on 12).
+Twelve seeds measure the same difference four times as precisely, at ~1 minute."""
 ROOT_SEED = 8
 
 
@@ -160,11 +164,12 @@ def check(runs: Runs, scenario: Scenario, years: int) -> dict[str, float | bool 
 
 
 def county_scenarios(names: list[str] | None = None) -> list[Scenario]:
-    """The bundled scenarios named (default: all) that are counties (not the pyramid)."""
-    from scenarios import list_scenarios, load_scenario
+    """The bundled scenarios named (default: all at their calibrated size, not the
+    ``*_full`` places) that are counties (not the pyramid)."""
+    from scenarios import is_full_size, list_scenarios, load_scenario
     from scenarios.schema import OrganisationKind
 
-    chosen = names or [name for name, _, _ in list_scenarios()]
+    chosen = names or [name for name, _, _ in list_scenarios() if not is_full_size(name)]
     scenarios = [load_scenario(name) for name in chosen]
     return [s for s in scenarios if s.organisation.kind is OrganisationKind.COUNTY]
 

@@ -52,7 +52,7 @@ move, and some i' in T makes no move. Give t to i' instead of i. Then
 - one move per candidate holds (i' was free, i is now free);
 - every post, must-fill and headroom row keeps its activity (t keeps its count);
 - every share, composition and team row keeps its activity: each reads, per
-  move, only the target's kind (post or rank: unchanged) or unit (unchanged) and
+  move, only the target's kind (post or rank), level or unit (all unchanged) and
   the candidate's flags, and i and i' have the same flags;
 - every outflow row keeps its activity: i and i' are in the same unit, and the
   post's unit is unchanged, so the move leaves a unit for the same one or for none;

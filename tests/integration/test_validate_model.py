@@ -1,13 +1,14 @@
 """``youwei validate-model`` end to end at its smoke-test size (``--quick --seeds 2``):
-both files written, validation.json has every section with the structure the report
-and the README read, and a bad option is one line and exit code 2 with nothing written."""
+the English and Chinese reports and validation.json written, validation.json has every
+section with the structure the report and the README read, and a bad option is one line
+and exit code 2 with nothing written."""
 
 import json
 
 import pytest
 
 from experiments import cli
-from experiments.validation.robustness import ASSUMPTIONS, METRICS, package_names
+from experiments.validation.robustness import METRICS, assumptions, package_names
 
 
 @pytest.fixture(scope="module")
@@ -20,13 +21,20 @@ def report(tmp_path_factory):
 
 
 @pytest.mark.slow  # about 25 s: every section at its smoke-test size
-def test_writes_both_files_and_says_it_is_quick(report):
+def test_writes_both_reports_and_says_it_is_quick(report):
+    assert sorted(p.name for p in report.iterdir()) == [
+        "validation.json", "validation.md", "validation.zh.md"]
     markdown = (report / "validation.md").read_text(encoding="utf-8")
     for heading in ("## 1. Stylised facts", "## 2. Calibration targets",
                     "## 3. The Peter table", "## 4. Stationarity",
                     "## 5. Robustness of the package comparisons"):
         assert heading in markdown
     assert "--quick: smoke-test sizes" in markdown
+    chinese = (report / "validation.zh.md").read_text(encoding="utf-8")
+    for heading in ("## 1. 程式化事实", "## 2. 校准目标", "## 3. 彼得表", "## 4. 稳态检验",
+                    "## 5. 政策方案比较的稳健性"):
+        assert heading in chinese
+    assert "--quick：冒烟测试规模" in chinese
 
 
 @pytest.mark.slow
@@ -63,7 +71,8 @@ def test_json_has_every_section_with_its_structure(report):
     robust = result["robustness"]
     packages = package_names()
     assert robust["packages"] == packages and robust["world"] == "baseline"
-    assert [a["path"] for a in robust["assumptions"]] == [a[0] for a in ASSUMPTIONS]
+    assert [(a["path"], a["low"], a["high"]) for a in robust["assumptions"]] == list(
+        assumptions())
     assert [m["metric"] for m in robust["metrics"]] == list(METRICS)
     n_pairs = len(packages) * (len(packages) - 1) // 2
     for metric in robust["metrics"]:

@@ -204,6 +204,27 @@ def test_composition_share_over_all_moves(backend):
 
 
 @backends
+def test_composition_at_a_level_counts_only_that_level(backend):
+    # Posts p0 (level 1) and p1 (level 3); the young c2 (4) must take a level-3 post: c2 on
+    # p1, c0 (9) on p0 = 13. A young appointee at level 1 would not count (c2 on p0 and c0
+    # on p1 scores 13 too, so the level decides which post c2 gets).
+    rules = Rules(eligibility=NO_YEARS, composition=(
+        Composition(attribute="young", value="1", min_count=1, levels=(3,)),))
+    reg = Regulations(attributes={"young": text_array("0", "0", "1")})
+    problem = problem_of([9, 8, 4], [0, 0, 0], [(1, 1), (1, 3)], rules=rules,
+                         regulations=reg)
+    result = allocate(problem, backend=backend)
+    assert result.status is SolveStatus.OPTIMAL
+    assert holders(result) == {"p0": "c0", "p1": "c2"}
+    assert result.objective == pytest.approx(13.0)
+
+
+def test_composition_levels_count_posts_only():
+    with pytest.raises(ValueError, match="levels counts post appointments only"):
+        Composition(attribute="young", value="1", over=Over.ALL, levels=(3,))
+
+
+@backends
 def test_composition_that_cannot_be_met_is_reported(backend):
     # Nobody is 女: the target is missed by one person and the best proposal is kept.
     rules = Rules(eligibility=NO_YEARS, composition=(
@@ -270,10 +291,13 @@ def regulated_problems(draw):
                     np.full(len(locks), -1, np.int64), tuple(k for _, _, k in locks)),
         team_unit=np.array([0]), team_attributes={"gender": text_array("女")},
     )
+    over = draw(st.sampled_from(Over))
     composition = draw(st.lists(st.builds(
         Composition, attribute=st.just("gender"), value=st.sampled_from(GENDERS),
-        over=st.sampled_from(Over), min_share=st.sampled_from((0.0, 0.5)),
-        min_count=st.sampled_from((0, 1))), max_size=1))
+        over=st.just(over), min_share=st.sampled_from((0.0, 0.5)),
+        min_count=st.sampled_from((0, 1)),
+        levels=st.just(()) if over is Over.ALL else st.sampled_from(((), (2,), (2, 3)))),
+        max_size=1))
     team = draw(st.lists(st.builds(Team, attribute=st.just("gender"), value=st.just("女"),
                                    min_count=st.integers(1, 2)), max_size=1))
     eligibility = base.rules.eligibility.model_copy(update={
@@ -370,7 +394,9 @@ def violations(problem, plan) -> tuple[list[str], list[str]]:
         soft.append("frontline")
     for rule in rules.composition:
         attribute = reg.attributes[rule.attribute]
-        counted = post_movers if rule.over is Over.POSTS else movers
+        counted = ([i for i in post_movers
+                    if not rule.levels or p.level[plan[i][1]] in rule.levels]
+                   if rule.over is Over.POSTS else movers)
         group = sum(attribute[i] == rule.value for i in counted)
         if group < rule.min_share * len(counted) - 1e-9 or group < rule.min_count:
             soft.append("composition")

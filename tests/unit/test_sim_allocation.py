@@ -1,5 +1,6 @@
 """Phase 8: promotion scores, open posts, rank headroom, the yearly allocation, rotation."""
 
+import functools
 from dataclasses import replace
 
 import numpy as np
@@ -9,9 +10,14 @@ import optimize
 from scenarios.schema import Mobility, PromotionRule, Scenario
 from sim.generate import build_organisation, build_population, rank_caps
 from sim.phases.allocation import (
+    COUNTY_LEVEL,
     allocate,
     apply_allocation,
+    county_young,
+    county_young_members,
+    county_young_shortfall,
     headcount,
+    held_level,
     open_posts,
     promotion_score,
     rank_headroom,
@@ -280,3 +286,77 @@ def test_alternate_takes_the_best_for_some_posts_and_the_worst_for_the_others():
             assert tops, (level, k)
             mixed += k >= 2 and 0 < tops[0] < k
     assert mixed > 0
+
+
+@functools.cache
+def ordos_after_spin_up():
+    """Ordos' organisation and population as the run starts (after the spin-up)."""
+    from scenarios import load_scenario
+    from sim.model import CadreModel
+
+    model = CadreModel(load_scenario("ordos"), rng=1)
+    return model.scenario, model.organisation, model.population
+
+
+def county_world(members: int, vacate: bool = True):
+    """Ordos at the start of a run with every county-level (处级) post vacant (its
+    holders left) and the young-cadre rule asking for ``members`` (the package's young
+    share of all appointments off: with only county posts vacant and nobody of 35 or
+    less eligible for them, it would leave them empty)."""
+    s, org, pop = ordos_after_spin_up()
+    s = s.with_values({"policy.promotion.county_young_members_min": members,
+                       "policy.promotion.young_share_min": 0.0})
+    if not vacate:
+        return s, org, pop
+    pop = pop.take(held_level(pop, org) < COUNTY_LEVEL)
+    # Nobody of 40 or less is yet eligible for a county post (rank 3, two years in grade):
+    # six eligible cadres become 38.
+    eligible = np.flatnonzero((pop.rank >= 3) & (pop.years_in_grade >= 2))
+    age = pop.age.copy()
+    age[np.random.default_rng(0).choice(eligible, YOUNG_ELIGIBLE, replace=False)] = 38
+    return s, org, replace(pop, age=age)
+
+
+YOUNG_ELIGIBLE = 6
+
+
+def young_county_appointments(members: int) -> tuple[int, int]:
+    """(young, all) appointments to county-level posts in one year; every solve optimal (a
+    count beyond the eligible young is lowered to what they can fill, not relaxed)."""
+    s, org, pop = county_world(members)
+    allocation = allocate(pop, org, s, year=1, rng=np.random.default_rng(3))
+    assert all(status is optimize.SolveStatus.OPTIMAL for status in allocation.statuses)
+    into = org.post_level[allocation.post[allocation.is_post]] >= COUNTY_LEVEL
+    rows = allocation.row[allocation.is_post][into]
+    return int(county_young(pop, s)[rows].sum()), len(rows)
+
+
+def test_county_leadership_takes_young_cadres_up_to_the_rule():
+    # 18 county seats fall vacant at once; merit alone gives some young cadres, the rule at
+    # least k; every seat is filled either way, and as many young as possible when k is
+    # more than the eligible young candidates.
+    free, seats = young_county_appointments(0)
+    assert seats == 18 and free < YOUNG_ELIGIBLE - 2
+    for k in (free + 1, free + 2, YOUNG_ELIGIBLE):
+        young, filled = young_county_appointments(k)
+        assert filled == seats and young >= k
+    assert young_county_appointments(12) == (YOUNG_ELIGIBLE, seats)  # short: the best it can
+
+
+def test_county_young_shortfall_counts_young_holders():
+    s, org, pop = county_world(2)
+    assert county_young_shortfall(pop, org, s) == 2  # every county seat vacant
+    s0, org0, pop0 = county_world(0)
+    assert county_young_shortfall(pop0, org0, s0) == 0
+    full = county_world(2, vacate=False)[2]
+    holders = np.flatnonzero(held_level(full, org) >= COUNTY_LEVEL)
+    age, years = full.age.copy(), full.years_in_post.copy()
+    age[holders], years[holders] = 50, 1.0
+    # holder 0 appointed at 38 two years ago; holder 1 appointed at 39, now 45, six years
+    # ago (the term of 5 years is over); holder 2 appointed at 43: one young member
+    age[holders[:3]], years[holders[:3]] = (40, 45, 44), (2.0, 6.0, 1.0)
+    moved = replace(full, age=age, years_in_post=years)
+    assert county_young_members(moved, org, s)[holders[:3]].tolist() == [True, False, False]
+    assert county_young_shortfall(moved, org, s) == 1
+    longer = s.with_values({"policy.promotion.county_term_years": 7})
+    assert county_young_shortfall(moved, org, longer) == 0  # holder 1 still in the term
