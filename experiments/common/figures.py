@@ -181,6 +181,34 @@ FIGURES: dict[str, Callable[[pd.DataFrame], Figure]] = {
 FIGURE_FILES = tuple(f"{stem}.png" for stem in FIGURES)
 
 
+def provenance_note(lang: str, *, replications: int, years: int, seed: int, version: str,
+                    worlds: int | None = None) -> str:
+    """One line of provenance printed on a figure, in ``lang``.
+
+    Parameters
+    ----------
+    lang : {"zh", "en"}
+        The language the figure is drawn in: ``experiments.common.fonts.figure_language``
+        of the report's, so that a Chinese note is drawn only with a CJK font.
+    replications, years, seed : int
+        Of the runs behind the figure.
+    version : str
+        youwei's version.
+    worlds : int, optional
+        Sampled worlds (robust experiments and searches).
+
+    Examples
+    --------
+    >>> provenance_note("en", replications=20, years=15, seed=1, version="0.3")
+    '20 replications x 15 years, seed 1, youwei 0.3'
+    """
+    from experiments.common.i18n import text
+
+    key = "common.figure_note" if worlds is None else "common.figure_note_worlds"
+    return text(key, lang, replications=replications, years=years, seed=seed,
+                version=version, worlds=worlds)
+
+
 def save_figures(series: pd.DataFrame, folder: Path, *, dpi: int = DPI) -> list[str]:
     """Write every figure of :data:`FIGURES` as ``<stem>.png`` into ``folder``.
 

@@ -18,8 +18,12 @@ Writes ``DIR/discovery/<outcome>_<below|above>_<value>[_<package>]/``:
 dimensions, the box's limits), ``box.json`` (the chosen box: coverage,
 density, mass, each restriction with its limits and resampling p-value), and
 ``peeling.png`` (the trade-off between coverage and density along the
-trajectory, the chosen box marked). A robust report written afterwards lists
-the boxes in its summary.
+trajectory, the chosen box marked), ``cart.csv`` (the cross-check: each leaf of
+a classification tree where failing cases are the majority, as a box with its
+coverage, density and mass; :mod:`experiments.discover.cart`; also under
+``"cart"`` in ``box.json``) and ``report.html`` (the PRIM box beside the CART
+leaves, in ``--lang``). A robust report written afterwards lists the boxes,
+PRIM's and CART's, in its summary.
 
 Exit codes: 0 written; 2 bad input (not a finished folder, an unknown outcome
 or package, no case of interest, or every case one): one line on stderr.
@@ -144,36 +148,43 @@ def run_discover(folder: Path, *, outcome: str, below: float | None = None,
         return report_error(f"cannot write {out}: {error.strerror or error}")
     print(console_box(result, outcome=outcome, side=side, value=value, package=package,
                       cases=cases, y=y))
-    print(f"wrote {out} (trajectory.csv, box.json, peeling.png)")
+    print(f"wrote {out} (trajectory.csv, box.json, cart.csv, peeling.png, report.html)")
     return EXIT_OK
 
 
 @dataclass(frozen=True)
 class Discovery:
+    """PRIM's trajectory, the index of its chosen box and that box's restrictions; the
+    failure leaves of CART (the cross-check), highest coverage first."""
+
     trajectory: list
     chosen: int
     restrictions: list
+    leaves: list
 
 
 def discover(cases: Cases, y) -> Discovery:
-    """PRIM's trajectory, the chosen box and its restrictions with p-values."""
+    """PRIM's trajectory, the chosen box and its restrictions with p-values; CART's
+    failure leaves on the same inputs."""
+    from experiments.discover.cart import failure_leaves
     from experiments.discover.prim import choose_box, peel, restrictions
 
     trajectory = peel(cases.x, y)
     chosen = choose_box(trajectory)
     found = restrictions(cases.x, y, trajectory[chosen], cases.names)
-    return Discovery(trajectory, chosen, found)
+    return Discovery(trajectory, chosen, found, failure_leaves(cases.x, y))
 
 
 def limits_text(name: str, low: float, high: float, levels: dict) -> str:
     if name in levels:
-        values = levels[name][int(round(low)):int(round(high)) + 1]
-        return "{" + ", ".join(values) + "}"
+        return "{" + ", ".join(level_names(name, low, high, levels)) + "}"
     return f"[{low:.4g}, {high:.4g}]"
 
 
 def console_box(result: Discovery, *, outcome: str, side: str, value: float,
                 package: str | None, cases: Cases, y) -> str:
+    from experiments.discover.report import CART_SHOWN
+
     step = result.trajectory[result.chosen]
     head = (f"{outcome} {side} {value:g}" + (f" under {package}" if package else "")
             + f": {int(y.sum())} of {len(y)} worlds")
@@ -185,7 +196,36 @@ def console_box(result: Discovery, *, outcome: str, side: str, value: float,
                      f"(resampling p = {r.p_value:.3f})")
     if not result.restrictions:
         lines.append("  no restriction: the failures are spread over the whole space")
+    if not result.leaves:
+        lines.append("CART cross-check: no leaf of the tree where failing worlds are the "
+                     "majority")
+    for leaf in result.leaves[:CART_SHOWN]:
+        limits = ", ".join(f"{name} in {limits_text(name, low, high, cases.levels)}"
+                           for name, low, high in leaf_restrictions(leaf, cases))
+        lines.append(f"CART leaf: coverage {leaf.coverage:.0%}, density {leaf.density:.0%}, "
+                     f"mass {leaf.mass:.0%}: {limits or 'no split'}")
     return "\n".join(lines)
+
+
+def leaf_restrictions(leaf, cases: Cases) -> list[tuple[str, float, float]]:
+    """``(name, low, high)`` of each dimension split on the way to ``leaf``."""
+    return [(cases.names[j], float(leaf.box.low[j]), float(leaf.box.high[j]))
+            for j in leaf.restricted]
+
+
+def leaf_record(leaf, cases: Cases) -> dict:
+    """A CART leaf as JSON: coverage, density, mass, and each split dimension's limits."""
+    return {"coverage": leaf.coverage, "density": leaf.density, "mass": leaf.mass,
+            "restrictions": [{"name": name, "low": low, "high": high,
+                              "levels": level_names(name, low, high, cases.levels)}
+                             for name, low, high in leaf_restrictions(leaf, cases)]}
+
+
+def level_names(name: str, low: float, high: float, levels: dict) -> list | None:
+    """The levels of a coded dimension inside [low, high] (None for a numeric one)."""
+    if name not in levels:
+        return None
+    return [v for i, v in enumerate(levels[name]) if low <= i <= high]
 
 
 def write_discovery(out: Path, cases: Cases, y, result: Discovery, *, outcome: str, side: str,
@@ -194,6 +234,7 @@ def write_discovery(out: Path, cases: Cases, y, result: Discovery, *, outcome: s
     import pandas as pd
 
     from experiments.common.provenance import command_line
+    from experiments.discover.report import render_discovery
     from experiments.sweep.engine import write_atomic
 
     out.mkdir(parents=True, exist_ok=True)
@@ -214,24 +255,48 @@ def write_discovery(out: Path, cases: Cases, y, result: Discovery, *, outcome: s
         "step": result.chosen, "coverage": step.coverage, "density": step.density,
         "mass": step.mass,
         "restrictions": [{"name": r.name, "low": r.low, "high": r.high,
-                          "levels": (cases.levels[r.name][int(round(r.low)):
-                                                          int(round(r.high)) + 1]
-                                     if r.name in cases.levels else None),
+                          "levels": level_names(r.name, r.low, r.high, cases.levels),
                           "p_value": r.p_value} for r in result.restrictions],
+        "cart": [leaf_record(leaf, cases) for leaf in result.leaves],
         "method": "PRIM (Friedman & Fisher 1999; Bryant & Lempert 2010), peel alpha 0.05, "
                   "mass_min 0.05; box: highest coverage with density >= 0.8; p-values from "
-                  "199 permutations of each restricted dimension",
+                  "199 permutations of each restricted dimension; cross-check: CART "
+                  "(scikit-learn DecisionTreeClassifier, Gini, min_samples_leaf = 5% of the "
+                  "cases, random_state 0), leaves where failing cases are the majority",
         "command": command_line(command),
     }
     write_atomic((json.dumps(box, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
                  out / "box.json")
-    write_atomic(peeling_png(result, lang), out / "peeling.png")
+    write_atomic(cart_table(result, cases).to_csv(index=False, lineterminator="\n")
+                 .encode("utf-8"), out / "cart.csv")
+    png = peeling_png(result, lang)
+    write_atomic(png, out / "peeling.png")
+    write_atomic(render_discovery(box, png, lang).encode("utf-8"), out / "report.html")
+
+
+def cart_table(result: Discovery, cases: Cases):
+    """One row per CART failure leaf: coverage, density, mass, split dimensions, limits."""
+    import pandas as pd
+
+    rows = []
+    for index, leaf in enumerate(result.leaves):
+        row = {"leaf": index, "coverage": leaf.coverage, "density": leaf.density,
+               "mass": leaf.mass,
+               "restricted": ";".join(cases.names[j] for j in leaf.restricted)}
+        for j, name in enumerate(cases.names):
+            row[f"{name}:low"] = float(leaf.box.low[j])
+            row[f"{name}:high"] = float(leaf.box.high[j])
+        rows.append(row)
+    columns = ["leaf", "coverage", "density", "mass", "restricted",
+               *(f"{n}:{side}" for n in cases.names for side in ("low", "high"))]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def peeling_png(result: Discovery, lang: str) -> bytes:
     """Coverage against density along the peeling trajectory; the chosen box circled."""
     import matplotlib
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     from experiments.common.fonts import figure_language, font_rc
     from experiments.common.i18n import text
@@ -252,5 +317,7 @@ def peeling_png(result: Discovery, lang: str) -> bytes:
         ax.set_ylabel(text("planner.axis_density", shown))
         ax.set_title(text("planner.fig_peeling", shown), fontsize="medium")
         ax.grid(alpha=0.3)
-        figure.colorbar(points, ax=ax, label=text("planner.axis_restricted", shown))
+        bar = figure.colorbar(points, ax=ax, label=text("planner.axis_restricted", shown))
+        bar.locator = MaxNLocator(integer=True)  # a count of dimensions
+        bar.update_ticks()
         return figure_png(figure)

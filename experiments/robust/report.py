@@ -20,43 +20,23 @@ import numpy as np
 import pandas as pd
 
 from experiments.common.fonts import INSTALL_HINT, figure_language, font_rc
-from experiments.common.i18n import MissingText, text
+from experiments.common.i18n import text
 from experiments.robust.measures import Direction, agreed
 from experiments.robust.spec import RobustSpec
 from experiments.robust.tables import Verdict
+from experiments.robust.words import metric_label, number, share, t
 
 PALETTE = ("tab:gray", "tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple",
            "tab:brown", "tab:pink", "tab:olive", "tab:cyan")
-
-
-def t(key: str, lang: str, **fields) -> str:
-    return text(f"planner.{key}", lang, **fields)
-
-
-def metric_label(name: str, lang: str) -> str:
-    """A reporter's name for people (the raw name when the catalogue has none)."""
-    try:
-        return t(f"metric_{name}", lang)
-    except MissingText:
-        return name
-
-
-def number(x: float, digits: int = 3) -> str:
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    return f"{x:,.0f}" if abs(x) >= 10 ** digits else f"{x:.{digits}g}"
-
-
-def share(x: float) -> str:
-    return "n/a" if x is None or not np.isfinite(x) else f"{100 * x:.0f}%"
 
 
 # ----------------------------------------------------------------------------- figures
 
 
 def plot_regret(regret: pd.DataFrame, packages: Sequence[str], outcomes: Sequence[str],
-                lang: str):
-    """One panel per outcome: box plot of each package's regret over the worlds."""
+                lang: str, note: str = ""):
+    """One panel per outcome: box plot of each package's regret over the worlds; ``note``
+    (provenance) at the bottom."""
     from matplotlib.figure import Figure
 
     n = max(len(outcomes), 1)
@@ -78,11 +58,14 @@ def plot_regret(regret: pd.DataFrame, packages: Sequence[str], outcomes: Sequenc
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     figure.suptitle(t("fig_regret", lang), fontsize="medium")
+    if note:
+        figure.supxlabel(note, fontsize="x-small")
     return figure
 
 
-def plot_outcomes(results: pd.DataFrame, spec: RobustSpec, lang: str):
-    """One panel per outcome: each package's value per world, worlds sorted by the first."""
+def plot_outcomes(results: pd.DataFrame, spec: RobustSpec, lang: str, note: str = ""):
+    """One panel per outcome: each package's value per world, worlds sorted by the first;
+    ``note`` (provenance) under the legend."""
     from matplotlib.figure import Figure
 
     outcomes = spec.outcomes
@@ -108,7 +91,7 @@ def plot_outcomes(results: pd.DataFrame, spec: RobustSpec, lang: str):
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5),
-                  fontsize="small")
+                  fontsize="small", title=note or None, title_fontsize="x-small")
     figure.suptitle(t("fig_outcomes", lang), fontsize="medium")
     return figure
 
@@ -152,12 +135,37 @@ def means_sentence(robustness: pd.DataFrame, verdict: Verdict, lang: str) -> str
           regret=number(r.max_regret)) for r in block.itertuples()))
 
 
+def support_sentence(robustness: pd.DataFrame, verdict: Verdict, cover, lang: str) -> str:
+    """How robust "the best package by mean over the worlds beats the runner-up" is in the
+    model's validation (:mod:`experiments.robust.support`); empty when not said."""
+    from experiments.robust.support import ordered, support_clause
+
+    block = robustness[robustness["outcome"] == verdict.outcome]
+    block = block.sort_values("mean", ascending=verdict.direction is Direction.MINIMISE,
+                              kind="stable")
+    if len(block) < 2:
+        return ""
+    best, second = block["package"].iloc[0], block["package"].iloc[1]
+    clause = support_clause(cover, verdict.outcome,
+                            *ordered(verdict.direction is Direction.MAXIMISE, best, second),
+                            lang)
+    return "" if clause is None else t("sentence_sep", lang) + t(
+        "robust_support", lang, best=best, other=second, clause=clause)
+
+
 def summary_lines(spec: RobustSpec, robustness: pd.DataFrame, verdicts: Sequence[Verdict],
                   boxes: Sequence[str], lang: str) -> list[str]:
-    lines = [verdict_sentence(v, lang) + " " + means_sentence(robustness, v, lang)
+    from experiments.robust.support import coverage, read_robustness_table, report_line
+
+    cover = coverage({label: s.model_dump(mode="json") for label, s in spec.packages.items()},
+                     read_robustness_table())
+    lines = [verdict_sentence(v, lang) + t("sentence_sep", lang)
+             + means_sentence(robustness, v, lang) + support_sentence(robustness, v, cover, lang)
              for v in verdicts]
+    if (line := report_line(cover, lang)) is not None:
+        lines.append(line)
     first = robustness.drop_duplicates("package").set_index("package")
-    lines.append(t("robust_cost", lang, costs="; ".join(
+    lines.append(t("robust_cost", lang, costs=t("sep", lang).join(
         t("robust_cost_item", lang, package=p, cost=number(first.loc[p, "cost"]))
         for p in spec.packages)))
     if spec.budget is not None:
@@ -165,8 +173,8 @@ def summary_lines(spec: RobustSpec, robustness: pd.DataFrame, verdicts: Sequence
         key = "robust_budget" if over else "robust_budget_none"
         lines.append(t(key, lang, cost=spec.budget.cost.value, max=number(spec.budget.max),
                        packages=", ".join(over)))
-    lines.append(t("robust_failures", lang, boxes="; ".join(boxes)) if boxes
-                 else t("robust_failures_none", lang))
+    lines += ([t("robust_failures", lang, boxes=box) for box in boxes] if boxes
+              else [t("robust_failures_none", lang)])
     for v in verdicts:
         if v.dropped:
             lines.append(t("robust_dropped", lang, dropped=v.dropped,
@@ -175,23 +183,17 @@ def summary_lines(spec: RobustSpec, robustness: pd.DataFrame, verdicts: Sequence
 
 
 def discovered_boxes(folder: Path, lang: str) -> list[str]:
-    """One line per ``youwei discover`` result saved in ``folder/discovery``."""
+    """Lines for each ``youwei discover`` result saved in ``folder/discovery``: the PRIM
+    box and CART's leaf of highest coverage (the cross-check)."""
+    from experiments.discover.report import box_lines
+
     lines = []
     for path in sorted((folder / "discovery").glob("*/box.json")):
         try:
             box = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        side = t("below" if box["side"] == "below" else "above", lang)
-        head = t("discover_title", lang, outcome=metric_label(box["outcome"], lang), side=side,
-                 value=number(box["value"]))
-        limits = ", ".join(t("discover_restriction", lang, name=r["name"],
-                             low=number(r["low"]), high=number(r["high"]),
-                             p=number(r["p_value"], 2))
-                           for r in box["restrictions"])
-        lines.append(f"{head}: {limits} — " + t(
-            "discover_box", lang, coverage=share(box["coverage"]), density=share(box["density"]),
-            mass=share(box["mass"])))
+        lines += box_lines(box, lang)
     return lines
 
 
@@ -264,6 +266,7 @@ def render_robust_report(spec: RobustSpec, manifest: Mapping, robustness: pd.Dat
 def write_robust_report(spec: RobustSpec, folder: Path, lang: str) -> list[str]:
     """Write ``regret.csv``, ``robustness.csv``, the figures and ``report.html`` into
     ``folder`` from its ``results.parquet``; return the verdict lines (for the console)."""
+    from experiments.common.figures import provenance_note
     from experiments.robust.engine import MANIFEST, RESULTS
     from experiments.robust.tables import robust_tables
     from experiments.sweep.engine import write_atomic
@@ -274,17 +277,21 @@ def write_robust_report(spec: RobustSpec, folder: Path, lang: str) -> list[str]:
     for name, frame in (("regret.csv", regret), ("robustness.csv", robustness)):
         write_atomic(frame.to_csv(index=False, lineterminator="\n").encode("utf-8"),
                      folder / name)
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     shown = figure_language(lang)
+    note = provenance_note(shown, worlds=spec.n_worlds, replications=spec.replications,
+                           years=spec.years, seed=spec.seed,
+                           version=manifest["software"].get("youwei", "unknown"))
     figures = {
         "regret": (t("fig_regret_caption", lang),
                    render_png(lambda lg: plot_regret(regret, packages,
-                                                     [v.outcome for v in verdicts], lg), shown)),
+                                                     [v.outcome for v in verdicts], lg, note),
+                              shown)),
         "outcomes": (t("fig_outcomes_caption", lang),
-                     render_png(lambda lg: plot_outcomes(results, spec, lg), shown)),
+                     render_png(lambda lg: plot_outcomes(results, spec, lg, note), shown)),
     }
     for stem, (_, png) in figures.items():
         write_atomic(png, folder / f"{stem}.png")
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     boxes = discovered_boxes(folder, lang)
     html = render_robust_report(spec, manifest, robustness, verdicts, figures, boxes, lang)
     write_atomic(html.encode("utf-8"), folder / "report.html")

@@ -6,10 +6,13 @@
                   [--scheduler tcp://host:8786] [--resume] [--lang zh|en]
 
 The spec format is in :mod:`experiments.search.spec`; the folder in
-:mod:`experiments.search.engine`. Candidates are proposed ``batch`` at a time by
-optuna's multi-objective TPE (Ozaki et al. 2020; the default) or NSGA-II (Deb
-et al. 2002); each is run on every fixed world and replication through the
-shared executor.
+:mod:`experiments.search.engine`. Candidates are proposed ``batch`` at a time
+(optuna's multi-objective TPE, Ozaki et al. 2020, the default; or NSGA-II, Deb
+et al. 2002: :data:`experiments.search.loop.SAMPLERS`);
+each is run on every fixed world and replication through the shared executor.
+Batch b depends only on (seed, b, the candidates before it), so a search
+stopped anywhere and resumed gives the trials of an uninterrupted one
+(:mod:`experiments.search.loop`).
 
 Exit codes: 0 written; 2 bad input (one line on stderr, nothing run); 130
 interrupted (finished candidates are in study.db: rerun with ``--resume``).
@@ -67,13 +70,16 @@ def write_search_report(spec, out: Path, evaluated, lang: str) -> list[str]:
     """``trials.csv``, ``pareto.csv``, ``pareto.png`` and ``report.html``; return the
     summary lines."""
     import base64
+    import json
 
     import matplotlib
 
+    from experiments.common.figures import provenance_note
     from experiments.common.fonts import INSTALL_HINT, figure_language, font_rc
     from experiments.common.i18n import text
-    from experiments.robust.report import metric_label, number, t
-    from experiments.search.engine import direction_word, plot_pareto, trials_table
+    from experiments.robust.support import read_robustness_table
+    from experiments.robust.words import metric_label, number, t
+    from experiments.search.engine import MANIFEST, direction_word, plot_pareto, trials_table
     from experiments.simulation.compare_report import CSS, esc, figure_png, html_table
     from experiments.sweep.engine import write_atomic
 
@@ -84,8 +90,12 @@ def write_search_report(spec, out: Path, evaluated, lang: str) -> list[str]:
     write_atomic(front.to_csv(index=False, lineterminator="\n").encode("utf-8"),
                  out / "pareto.csv")
     shown = figure_language(lang)
+    software = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["software"]
+    note = provenance_note(shown, worlds=len(spec.worlds), replications=spec.replications,
+                           years=spec.years, seed=spec.seed,
+                           version=software.get("youwei", "unknown"))
     with matplotlib.rc_context(font_rc(shown)):
-        png = figure_png(plot_pareto(spec, table, shown))
+        png = figure_png(plot_pareto(spec, table, shown, note))
     write_atomic(png, out / "pareto.png")
     lines = [t("search_counts", lang, total=len(table), feasible=int(table["feasible"].sum()),
                pareto=len(front))]
@@ -103,6 +113,8 @@ def write_search_report(spec, out: Path, evaluated, lang: str) -> list[str]:
     if spec.budget is not None:
         lines.append(t("search_budget", lang, cost=spec.budget[0].value,
                        max=number(spec.budget[1])))
+    lines.append(t("support_search", lang) if read_robustness_table() is not None
+                 else t("support_no_table", lang))
     header = ["#", *(p.path.removeprefix("policy.") for p in spec.levers),
               *(metric_label(n, lang) for n, _ in spec.objectives), t("col_cost", lang)]
     rows = [[str(r["trial"]), *(_fmt(r[p.path]) for p in spec.levers),

@@ -43,9 +43,15 @@ def run_tasks_for(spec: SearchSpec, candidate: dict) -> list:
 
 def score(spec: SearchSpec, outcomes: Sequence) -> tuple[list[float], list[float], dict]:
     """A candidate's objective means, budget constraint and attributes from its runs
-    (``RunResult`` or ``TaskFailure`` each)."""
+    (``RunResult`` or ``TaskFailure`` each).
+
+    The 95% t-interval of an objective bounded in [0, 1] is clipped to [0, 1]
+    (``experiments.simulation.compare.share_bounds``): its mean cannot leave it, and
+    clipping drops only impossible values, so the interval covers the true mean as
+    often as before.
+    """
     from experiments.common.runner import TaskFailure
-    from experiments.simulation.compare import t_interval
+    from experiments.simulation.compare import share_bounds, t_interval
 
     finished = [o for o in outcomes if not isinstance(o, TaskFailure)]
     frame = pd.DataFrame([o.values for o in finished], columns=list(spec.outputs),
@@ -53,10 +59,11 @@ def score(spec: SearchSpec, outcomes: Sequence) -> tuple[list[float], list[float
     frame[Cost.TOTAL.value] = frame[Cost.BONUS.value] + frame[Cost.SUBSIDY.value]
     values, attrs = [], {"runs": len(finished), "failed": len(outcomes) - len(finished)}
     for name, _ in spec.objectives:
-        interval = t_interval(frame[name].to_numpy(float))
+        interval = t_interval(frame[name].to_numpy(float), bounds=share_bounds(name))
+        low, high = interval.low, interval.high
         values.append(interval.mean)
-        attrs[f"{name}:ci_low"] = None if not np.isfinite(interval.low) else interval.low
-        attrs[f"{name}:ci_high"] = None if not np.isfinite(interval.high) else interval.high
+        attrs[f"{name}:ci_low"] = None if not np.isfinite(low) else low
+        attrs[f"{name}:ci_high"] = None if not np.isfinite(high) else high
     cost = float(frame[Cost.TOTAL.value].mean()) if len(frame) else float("nan")
     attrs["cost"] = cost
     constraints = []
@@ -86,6 +93,7 @@ def open_search(spec: SearchSpec, out: Path, *, resume: bool,
 
 def write_manifest(spec: SearchSpec, out: Path, commands: list, status: str) -> None:
     from experiments.common.folders import output_signature
+    from experiments.search.loop import describe_sampler
     from experiments.sweep.engine import SWEEP_SOFTWARE, write_atomic
 
     manifest = {
@@ -93,12 +101,11 @@ def write_manifest(spec: SearchSpec, out: Path, commands: list, status: str) -> 
         "kind": "search",
         "search": {"name": spec.name, "source": str(spec.path), "sha256": spec.hash},
         "spec": spec.canonical(),
-        "sampler": (f"optuna NSGAIISampler(population_size={spec.batch}, seed={spec.seed})"
-                    if spec.sampler == "nsga2" else
-                    f"optuna TPESampler(n_startup_trials={spec.batch}, seed={spec.seed}, "
-                    f"multivariate=True, constant_liar=True)"),
+        "sampler": describe_sampler(spec.sampler, batch=spec.batch),
         "seeds": "replication r of world i runs from numpy.random.SeedSequence(seed, "
-                 "spawn_key=(i, r)) for every candidate (common random numbers)",
+                 "spawn_key=(i, r)) for every candidate (common random numbers); batch b of "
+                 "candidates is proposed by a sampler seeded from SeedSequence(seed, "
+                 "spawn_key=(b,)) given the candidates of batches 0 .. b-1",
         "software": software_versions((*SWEEP_SOFTWARE, "optuna")),
         "commands": commands,
         "status": status,
@@ -109,7 +116,7 @@ def write_manifest(spec: SearchSpec, out: Path, commands: list, status: str) -> 
 
 
 def evaluator(spec: SearchSpec, runner):
-    """The batch evaluator of :func:`experiments.search.loop.nsga2_search`: every run of
+    """The batch evaluator of :func:`experiments.search.loop.optuna_search`: every run of
     every candidate of a batch handed to the shared runner at once."""
     from experiments.common.progress import ProgressMode
     from experiments.sweep.engine import run_one
@@ -133,7 +140,7 @@ def run_search_folder(spec: SearchSpec, out: Path, *, workers: int | None = None
     return the evaluated candidates."""
     from experiments.common.folders import lock_folder
     from experiments.common.runner import WORKER_PRELOAD, open_runner
-    from experiments.search.loop import nsga2_search
+    from experiments.search.loop import optuna_search
 
     out = Path(out)
     commands = open_search(spec, out, resume=resume, command=command)
@@ -141,7 +148,7 @@ def run_search_folder(spec: SearchSpec, out: Path, *, workers: int | None = None
           lock_folder(out, what=f"search {spec.name}")):
         write_manifest(spec, out, commands, "running")
         try:
-            evaluated = nsga2_search(spec.search_levers, [d for _, d in spec.objectives],
+            evaluated = optuna_search(spec.search_levers, [d for _, d in spec.objectives],
                                      evaluator(spec, runner), trials=spec.trials,
                                      batch=spec.batch, seed=spec.seed,
                                      storage=f"sqlite:///{(out / STUDY).resolve()}",
@@ -180,14 +187,14 @@ def trials_table(spec: SearchSpec, evaluated) -> pd.DataFrame:
     return table
 
 
-def plot_pareto(spec: SearchSpec, table: pd.DataFrame, lang: str):
+def plot_pareto(spec: SearchSpec, table: pd.DataFrame, lang: str, note: str = ""):
     """Parallel coordinates of the Pareto set: one axis per lever and objective, each
     scaled to its range over all candidates (ends labelled), one line per policy
-    coloured by its rank on the first objective."""
+    coloured by its rank on the first objective; ``note`` (provenance) at the bottom."""
     import matplotlib
     from matplotlib.figure import Figure
 
-    from experiments.robust.report import metric_label, t
+    from experiments.robust.words import metric_label, t
 
     front = table[table["pareto"]]
     axes_names = [p.path for p in spec.levers] + [n for n, _ in spec.objectives]
@@ -227,10 +234,12 @@ def plot_pareto(spec: SearchSpec, table: pd.DataFrame, lang: str):
     ax.set_title(t("fig_pareto", lang, count=len(front), total=len(table)), fontsize="medium")
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
+    if note:
+        figure.supxlabel(note, fontsize="x-small")
     return figure
 
 
 def direction_word(direction: Direction, lang: str) -> str:
-    from experiments.robust.report import t
+    from experiments.robust.words import t
 
     return t("better_max" if direction is Direction.MAXIMISE else "better_min", lang)

@@ -1,14 +1,22 @@
-"""The search loop: optuna's NSGA-II asks for a batch of candidates, a batch evaluator
-scores them, optuna is told; or a Latin hypercube of the same size, for comparison.
+"""The search loop: an optuna sampler proposes a batch of candidates, a batch evaluator
+scores them, the study is told; or a Latin hypercube of the same size, for comparison.
 
 Candidates are points of the levers' space (:class:`Lever`: a float or integer
 range, or levels). The evaluator takes a list of ``{lever: value}`` and returns,
 for each, the objective values (in the objectives' own directions) and the
-constraint values (<= 0 when met; optuna's convention). With a storage URL
-(``sqlite:///DIR/study.db``) every finished trial is saved as it is told, and a
-search started again with the same storage continues: trials already complete
-count towards ``trials``; trials left running by a crash are marked failed
-and asked again.
+constraint values (<= 0 when met; optuna's convention).
+
+**Resume gives the same search.** Batch b (candidates ``b * batch`` to
+``(b + 1) * batch - 1``) is proposed by a fresh sampler seeded from
+``SeedSequence(seed, spawn_key=(b,))`` in an in-memory study that holds exactly
+the complete trials of batches 0 .. b-1 (:func:`propose_batch`). Its
+candidates are then a function of (seed, batch number, finished history)
+alone, not of a sampler's random state that a killed process loses. With a
+storage URL (``sqlite:///DIR/study.db``) every candidate is saved as it is
+told; a search started again with the same storage re-proposes the batch it
+was in, skips the candidates of it already told, and continues: the trials are
+those of an uninterrupted search, value for value. Trials a crash left running
+are marked failed and never read.
 """
 
 from __future__ import annotations
@@ -73,10 +81,19 @@ class Evaluated:
         return np.all(self.constraints <= 0, axis=1)
 
 
-SAMPLERS = ("nsga2", "tpe")
-"""optuna samplers a search may use: NSGA-II (Deb et al. 2002), for many evaluations; the
-multi-objective TPE (Ozaki et al. 2020), which learns from fewer, after ``batch`` random
-start-up candidates."""
+SAMPLERS = ("tpe", "nsga2")
+"""Samplers a search may use, the default first:
+
+- ``tpe``: optuna's multi-objective TPE (Ozaki et al. 2020), multivariate (one
+  Parzen estimator over all levers, so it can learn that cost is bonus share x
+  amount), after ``batch`` random start-up candidates; the constant liar keeps a
+  batch's candidates apart. ``benchmarks/search.py`` tried a Latin hypercube
+  start-up batch and independent (univariate) estimators as well: neither beat a
+  Latin hypercube of the levers more reliably than this.
+- ``nsga2``: NSGA-II (Deb et al. 2002), population ``batch``, for many evaluations
+  (it needs several generations: at 32 or 64 candidates it is no better than a
+  Latin hypercube).
+"""
 
 
 def make_sampler(name: str, *, batch: int, seed: int):
@@ -95,58 +112,125 @@ def make_sampler(name: str, *, batch: int, seed: int):
     raise ValueError(f"unknown sampler {name!r} (expected one of {', '.join(SAMPLERS)})")
 
 
-def nsga2_search(levers: Sequence[Lever], directions: Sequence[Direction], evaluate: Evaluator,
-                 *, trials: int, batch: int, seed: int, storage: str | None = None,
-                 study_name: str = "youwei_search", sampler: str = "nsga2") -> Evaluated:
-    """Search with an optuna sampler (default NSGA-II, population ``batch``) for ``trials``
-    evaluations, asking ``batch`` candidates at a time.
+def describe_sampler(name: str, *, batch: int) -> str:
+    """The sampler ``name`` as its optuna call, for the manifest."""
+    if name == "nsga2":
+        return f"optuna NSGAIISampler(population_size={batch}), one per batch"
+    return (f"optuna TPESampler(n_startup_trials={batch}, multivariate=True, "
+            f"constant_liar=True), one per batch")
+
+
+def batch_seed(seed: int, index: int) -> int:
+    """The seed of batch ``index``'s sampler: ``SeedSequence(seed, spawn_key=(index,))``."""
+    return int(np.random.SeedSequence(seed, spawn_key=(index,)).generate_state(1)[0])
+
+
+def latin_hypercube(levers: Sequence[Lever], n: int, seed: int) -> list[dict]:
+    """``n`` candidates from a scrambled Latin hypercube of the levers (scipy.stats.qmc)."""
+    from scipy.stats import qmc
+
+    unit = qmc.LatinHypercube(d=len(levers), seed=seed).random(n)
+    return [{lever.name: lever.value_at(u) for lever, u in zip(levers, row, strict=True)}
+            for row in unit]
+
+
+def propose_batch(sampler: str, levers: Sequence[Lever], directions: Sequence[Direction],
+                  history: Sequence, *, index: int, size: int, batch: int, seed: int
+                  ) -> list[tuple[dict, dict]]:
+    """The ``size`` candidates of batch ``index``, each with the sampler's attributes.
+
+    A new in-memory study holds ``history`` (the complete trials of the earlier
+    batches, in order); a sampler seeded by :func:`batch_seed` is asked ``size``
+    times (TPE's constant liar sees the batch's earlier candidates as running).
+
+    Returns
+    -------
+    list of (params, system attributes)
+        The attributes (NSGA-II's generation) go with the trial into the
+        storage, so that the next batch's history carries them.
+    """
+    import optuna
+
+    study = optuna.create_study(
+        sampler=make_sampler(sampler, batch=batch, seed=batch_seed(seed, index)),
+        directions=["maximize" if d is Direction.MAXIMISE else "minimize" for d in directions])
+    study.add_trials(_with_constraints(t) for t in history)
+    distributions = {lever.name: lever.distribution() for lever in levers}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        asked = [study.ask(distributions) for _ in range(size)]
+    return [(dict(t.params), dict(study._storage.get_trial_system_attrs(t._trial_id)))  # noqa: SLF001
+            for t in asked]
+
+
+def optuna_search(levers: Sequence[Lever], directions: Sequence[Direction],
+                  evaluate: Evaluator, *, trials: int, batch: int, seed: int,
+                  storage: str | None = None, study_name: str = "youwei_search",
+                  sampler: str = "tpe") -> Evaluated:
+    """Search with an optuna sampler (see :data:`SAMPLERS`) for ``trials`` evaluations,
+    ``batch`` candidates at a time (see the module docstring for resume).
 
     Returns every complete trial of the study (those of an earlier run included).
     """
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        sampler = make_sampler(sampler, batch=batch, seed=seed)
-    study = optuna.create_study(
+    study = optuna.create_study(  # candidates come from propose_batch, not from this sampler
         storage=storage, study_name=study_name, load_if_exists=storage is not None,
-        sampler=sampler,
+        sampler=optuna.samplers.RandomSampler(seed=seed),
         directions=["maximize" if d is Direction.MAXIMISE else "minimize" for d in directions])
-    for trial in study.get_trials(deepcopy=False,
-                                  states=(optuna.trial.TrialState.RUNNING,)):
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
         study._storage.set_trial_state_values(trial._trial_id,  # noqa: SLF001 - a crash's leftovers
                                               optuna.trial.TrialState.FAIL)
     distributions = {lever.name: lever.distribution() for lever in levers}
-    while (done := _complete(study)) < trials:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            asked = [study.ask(distributions) for _ in range(min(batch, trials - done))]
-        results = evaluate([dict(t.params) for t in asked])
+    while len(done := _complete(study)) < trials:
+        index = len(done) // batch
+        start = index * batch
+        proposed = propose_batch(sampler, levers, directions, done[:start], index=index,
+                                 size=min(batch, trials - start), batch=batch, seed=seed)
+        todo = proposed[len(done) - start:]  # a partly told batch: its untold rest
+        asked = []
+        for params, system_attrs in todo:
+            study.enqueue_trial(params)
+            trial = study.ask(distributions)
+            for key, value in system_attrs.items():
+                study._storage.set_trial_system_attr(trial._trial_id, key, value)  # noqa: SLF001
+            asked.append(trial)
+        results = evaluate([params for params, _ in todo])
         for trial, result in zip(asked, results, strict=True):
             values, constraints = result[0], result[1]
             trial.set_user_attr("constraints", [float(c) for c in constraints])
             for key, value in (result[2] if len(result) > 2 else {}).items():
                 trial.set_user_attr(key, value)
             study.tell(trial, [float(v) for v in values])
-    return _evaluated(study)
+    return _evaluated(done)
 
 
 def _constraints(trial) -> list[float]:
     return trial.user_attrs.get("constraints", [])
 
 
-def _complete(study) -> int:
-    import optuna
+def _with_constraints(trial):
+    """A copy of a stored trial carrying its constraint values where optuna's samplers
+    read them (the system attribute their ``after_trial`` writes in the study they ask)."""
+    import copy
 
-    return len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
+    from optuna.samplers._base import _CONSTRAINTS_KEY
+
+    trial = copy.copy(trial)
+    trial.system_attrs = {**trial.system_attrs, _CONSTRAINTS_KEY: _constraints(trial)}
+    return trial
 
 
-def _evaluated(study) -> Evaluated:
+def _complete(study) -> list:
+    """The complete trials, in the order they were asked."""
     import optuna
 
     done = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-    done = sorted(done, key=lambda t: t.number)
+    return sorted(done, key=lambda t: t.number)
+
+
+def _evaluated(done: Sequence) -> Evaluated:
     width = max((len(t.user_attrs.get("constraints", [])) for t in done), default=0)
     return Evaluated([dict(t.params) for t in done],
                      np.array([t.values for t in done], dtype=float).reshape(len(done), -1),
@@ -159,11 +243,7 @@ def lhs_search(levers: Sequence[Lever], evaluate: Evaluator, *, trials: int, see
                batch: int | None = None) -> Evaluated:
     """A scrambled Latin hypercube of ``trials`` candidates (scipy.stats.qmc), evaluated
     in batches: the baseline that a search must beat at equal evaluations."""
-    from scipy.stats import qmc
-
-    unit = qmc.LatinHypercube(d=len(levers), seed=seed).random(trials)
-    params = [{lever.name: lever.value_at(u) for lever, u in zip(levers, row, strict=True)}
-              for row in unit]
+    params = latin_hypercube(levers, trials, seed)
     results: list = []
     step = batch or trials
     for start in range(0, trials, step):

@@ -361,10 +361,28 @@ def t_half_width(sd, n, confidence: float = CONFIDENCE):
     return width if np.ndim(width) else float(width)
 
 
-def t_interval(values: Iterable[float], confidence: float = CONFIDENCE) -> Interval:
+def share_bounds(metric: str, *, difference: bool = False) -> tuple[float, float] | None:
+    """(0, 1) for a metric bounded in [0, 1] (a share, ``*_share``: STYLE.md; mean effort,
+    ``mean_effort*``: ``sim.metrics``), (-1, 1) for a difference of two such; None for
+    any other metric.
+
+    >>> share_bounds("punished_honest_share"), share_bounds("efficiency")
+    ((0.0, 1.0), None)
+    """
+    if not (metric.endswith("_share") or metric.startswith("mean_effort")):
+        return None
+    return (-1.0, 1.0) if difference else (0.0, 1.0)
+
+
+def t_interval(values: Iterable[float], confidence: float = CONFIDENCE,
+               bounds: tuple[float, float] | None = None) -> Interval:
     """Mean and t-interval of i.i.d. values (one per replication); NaN values are dropped.
 
-    mean ± t_{(1+c)/2, n-1} s / sqrt(n), with s the sample standard deviation.
+    mean ± t_{(1+c)/2, n-1} s / sqrt(n), with s the sample standard deviation,
+    clipped to ``bounds`` when given: a share's mean lies in [0, 1] (see
+    :func:`share_bounds`), and the t-interval of a few shares near 0 or 1 runs
+    past it. Clipping only drops impossible values, so the interval covers the
+    true mean exactly as often as the t-interval does.
 
     Examples
     --------
@@ -380,11 +398,15 @@ def t_interval(values: Iterable[float], confidence: float = CONFIDENCE) -> Inter
     if n < 2:
         return Interval(mean, math.nan, math.nan, n)
     half = t_half_width(float(x.std(ddof=1)), n, confidence)
-    return Interval(mean, mean - half, mean + half, n)
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return Interval(mean, low, high, n)
 
 
 def paired_difference(reference: Sequence[float], other: Sequence[float],
-                      confidence: float = CONFIDENCE) -> Interval:
+                      confidence: float = CONFIDENCE,
+                      bounds: tuple[float, float] | None = None) -> Interval:
     """Mean of ``other - reference`` over paired replications, with its t-interval.
 
     Parameters
@@ -392,6 +414,9 @@ def paired_difference(reference: Sequence[float], other: Sequence[float],
     reference, other : (n_replications,) float
         Replication k of each scenario at position k (same seed: common random
         numbers). Pairs where either value is NaN are dropped.
+
+    bounds : (float, float), optional
+        The range of a difference (``share_bounds(metric, difference=True)``).
 
     Returns
     -------
@@ -401,7 +426,7 @@ def paired_difference(reference: Sequence[float], other: Sequence[float],
     a, b = np.asarray(reference, float), np.asarray(other, float)
     if a.shape != b.shape:
         raise ValueError(f"paired samples differ in length: {a.shape} and {b.shape}")
-    return t_interval(b - a, confidence)
+    return t_interval(b - a, confidence, bounds)
 
 
 def excludes_zero(low: float, high: float) -> bool:
@@ -479,12 +504,12 @@ def summarise(values: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFr
     for (metric, statistic), group in values.groupby(["metric", "statistic"], sort=False):
         wide = group.pivot(index="replication", columns="scenario", values="value")
         for scenario in scenarios:
-            level = t_interval(wide[scenario].to_numpy(), confidence)
+            level = t_interval(wide[scenario].to_numpy(), confidence, share_bounds(metric))
             if scenario == reference:
                 diff = Interval(math.nan, math.nan, math.nan, 0)
             else:
                 diff = paired_difference(wide[reference].to_numpy(), wide[scenario].to_numpy(),
-                                         confidence)
+                                         confidence, share_bounds(metric, difference=True))
             rows.append((metric, statistic, scenario, level.n, level.mean, level.low,
                          level.high, reference, diff.mean, diff.low, diff.high,
                          diff.excludes_zero))
@@ -524,7 +549,7 @@ def pairwise_differences(values: pd.DataFrame, metrics: Sequence[str] | None = N
         for i, first in enumerate(scenarios):
             for second in scenarios[i + 1:]:
                 diff = paired_difference(wide[first].to_numpy(), wide[second].to_numpy(),
-                                         confidence)
+                                         confidence, share_bounds(metric, difference=True))
                 rows.append((metric, statistic, first, second, diff.n, diff.mean, diff.low,
                              diff.high, diff.excludes_zero))
     return pd.DataFrame(rows, columns=list(PAIRWISE_COLUMNS))
@@ -532,7 +557,8 @@ def pairwise_differences(values: pd.DataFrame, metrics: Sequence[str] | None = N
 
 def year_bands(series: pd.DataFrame, metric: str, confidence: float = CONFIDENCE
                ) -> pd.DataFrame:
-    """Per (scenario, year): the mean of ``metric`` over replications and its t-interval.
+    """Per (scenario, year): the mean of ``metric`` over replications and its t-interval
+    (clipped to [0, 1] for a share: :func:`t_interval`).
 
     Returns
     -------
@@ -544,7 +570,9 @@ def year_bands(series: pd.DataFrame, metric: str, confidence: float = CONFIDENCE
     table = grouped.agg(["mean", "std", "count"]).reset_index()
     half = t_half_width(table["std"].to_numpy(), table["count"].to_numpy(), confidence)
     order = {s: i for i, s in enumerate(pd.unique(series["scenario"]))}
-    table = table.assign(low=table["mean"] - half, high=table["mean"] + half,
+    low, high = (-np.inf, np.inf) if (bounds := share_bounds(metric)) is None else bounds
+    table = table.assign(low=(table["mean"] - half).clip(lower=low),
+                         high=(table["mean"] + half).clip(upper=high),
                          n=table["count"], _order=table["scenario"].map(order))
     table = table.sort_values(["_order", YEAR], kind="stable")
     return table[["scenario", YEAR, "n", "mean", "low", "high"]].reset_index(drop=True)

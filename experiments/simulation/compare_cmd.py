@@ -331,6 +331,7 @@ def comparison_manifest(plan: Comparison, command: Sequence[str] | None) -> dict
             "name": scenario.name,
             "source": source,
             "description": scenario.description,
+            "description_zh": scenario.description_zh,
             "sha256": digest,
             "resolved": scenario.model_dump(mode="json"),
             "resolved_toml": resolved_toml(scenario),
@@ -466,11 +467,13 @@ def with_provenance(summary: pd.DataFrame, plan: Comparison, manifest: dict) -> 
     )
 
 
-def figure_note(manifest: dict) -> str:
-    """One line of provenance for the figures."""
-    version = manifest["software"].get("youwei", "unknown")
-    return (f"{manifest['replications']} replications x {manifest['years']} years, "
-            f"seed {manifest['seed']}, youwei {version}")
+def figure_note(manifest: dict, lang: str = "en") -> str:
+    """One line of provenance for the figures, in ``lang`` (the language they are drawn in)."""
+    from experiments.common.figures import provenance_note
+
+    return provenance_note(lang, replications=manifest["replications"],
+                           years=manifest["years"], seed=manifest["seed"],
+                           version=manifest["software"].get("youwei", "unknown"))
 
 
 def draw_figures(series: pd.DataFrame, summary: pd.DataFrame, plan: Comparison,
@@ -491,8 +494,8 @@ def draw_figures(series: pd.DataFrame, summary: pd.DataFrame, plan: Comparison,
 def _draw_figures(series, summary, plan, manifest, pairs, shown, lang):
     from experiments.simulation.compare_report import figure_caption
 
-    note = figure_note(manifest)
-    description = note + "; scenarios: " + ", ".join(
+    note = figure_note(manifest, shown)
+    description = figure_note(manifest) + "; scenarios: " + ", ".join(
         f"{label} ({digest[:HASH_DISPLAY_CHARS]})"
         for label, digest in zip(plan.labels, plan.hashes, strict=True))
     figures = {}

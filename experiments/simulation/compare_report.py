@@ -225,7 +225,7 @@ def _diff_cell(view: MetricView, row) -> str:
 # ----------------------------------------------------------------------------- policy table
 
 
-IGNORED_KEYS = ("name", "description", "years", "seed")
+IGNORED_KEYS = ("name", "description", "description_zh", "years", "seed")
 """Resolved keys left out of the differences: labels, and the run settings the
 comparison sets equal for every scenario."""
 
@@ -467,6 +467,14 @@ def metric_label(view: MetricView, lang: str) -> str:
         return view.label
 
 
+def described(scenario: dict, lang: str) -> str:
+    """A compared scenario's description in the report's language (Chinese when the
+    scenario gives one, ``description_zh``; else the English one)."""
+    if lang == "zh" and scenario.get("description_zh"):
+        return scenario["description_zh"]
+    return scenario.get("description", "")
+
+
 def figure_png(figure: Figure, *, description: str = "") -> bytes:
     """``figure`` as PNG bytes (no software or date stamp: same inputs, same bytes)."""
     buffer = io.BytesIO()
@@ -586,9 +594,11 @@ def _better(view: MetricView, lang: str) -> str:
 
 
 def best_sentence(view: MetricView, final: pd.DataFrame, pairs: pd.DataFrame,
-                  lang: str) -> str | None:
+                  lang: str, cover=None) -> str | None:
     """Which package is best on ``view``'s metric (final year), and by how much over the
-    runner-up with the paired 95% interval; None when the metric is missing."""
+    runner-up with the paired 95% interval, with how robust that order is in the model's
+    validation (``cover``: :func:`experiments.robust.support.coverage`); None when the
+    metric is missing."""
     block = final[final["metric"] == view.column].set_index("scenario")["mean"].dropna()
     if len(block) < 2 or not view.direction:
         return None
@@ -608,9 +618,14 @@ def best_sentence(view: MetricView, final: pd.DataFrame, pairs: pd.DataFrame,
     amount = planner_text(f"diff_{word}", lang, amount=view.diff(abs(diff)).lstrip("+"))
     fields = dict(metric=metric_label(view, lang), better=_better(view, lang), package=best,
                   other=second, diff=amount, low=view.diff(low), high=view.diff(high))
-    if bool(row["significant"]):
-        return planner_text("compare_best", lang, **fields)
-    return planner_text("compare_best_tie", lang, **fields)
+    key = "compare_best" if bool(row["significant"]) else "compare_best_tie"
+    sentence = planner_text(key, lang, **fields)
+    if cover is None:
+        return sentence
+    from experiments.robust.support import ordered, with_support
+
+    return with_support(sentence, cover, view.column,
+                        *ordered(view.direction == "max", best, second), lang)
 
 
 def cost_sentences(summary: pd.DataFrame, lang: str) -> list[str]:
@@ -642,16 +657,17 @@ def cost_sentences(summary: pd.DataFrame, lang: str) -> list[str]:
 
 
 def planner_summary(summary: pd.DataFrame, pairs: pd.DataFrame | None, lang: str,
-                    views: Sequence[MetricView] = KEY_METRICS) -> list[str]:
-    """The summary's sentences: the best package per key metric with its margin and CI,
-    then the costs."""
+                    views: Sequence[MetricView] = KEY_METRICS, cover=None) -> list[str]:
+    """The summary's sentences: the best package per key metric with its margin, CI and
+    validated robustness (``cover``, see :func:`best_sentence`), then the costs."""
     if pairs is None:
         return cost_sentences(summary, lang)
     final = summary[summary["statistic"] == Statistic.FINAL]
     finals = pairs[pairs["statistic"] == Statistic.FINAL]
     lines = [line for view in key_views(final, views)
-             if (line := best_sentence(view, final, finals, lang)) is not None]
+             if (line := best_sentence(view, final, finals, lang, cover)) is not None]
     return lines + cost_sentences(summary, lang)
+
 
 
 def pairwise_table(pairs: pd.DataFrame, statistic: str, lang: str,
@@ -743,9 +759,14 @@ def render_report(*, manifest: Mapping, summary: pd.DataFrame, policy: pd.DataFr
     world_line = (planner_text("compare_world_differs", lang, count=len(world)) if world
                   else planner_text("compare_world_same", lang,
                                     world=manifest.get("world") or labels[0]))
-    scenario_rows = [[s["label"], s.get("description", ""), s["sha256"][:12]]
+    scenario_rows = [[s["label"], described(s, lang), s["sha256"][:12]]
                      for s in scenarios]
-    summary_items = [world_line, *planner_summary(summary, pairs, lang)]
+    from experiments.robust.support import coverage, read_robustness_table, report_line
+
+    cover = coverage({s["label"]: s["resolved"] for s in scenarios}, read_robustness_table())
+    robustness_line = report_line(cover, lang)
+    summary_items = [world_line, *planner_summary(summary, pairs, lang, cover=cover),
+                     *([robustness_line] if robustness_line else [])]
     intro = planner_text("compare_intro", lang, count=len(labels),
                          replications=manifest["replications"], years=manifest["years"],
                          reference=reference, mark=SIGNIFICANT_MARK)

@@ -192,6 +192,14 @@ def test_report_is_one_self_contained_escaped_page(compared):
     ).model_copy(update={"years": YEARS, "seed": SEED})) in page
 
 
+def test_a_chinese_report_describes_a_scenario_in_chinese_when_it_can():
+    from experiments.simulation.compare_report import described
+
+    both = {"description": "Ordos", "description_zh": "鄂尔多斯"}
+    assert (described(both, "zh"), described(both, "en")) == ("鄂尔多斯", "Ordos")
+    assert described({"description": "Ordos", "description_zh": ""}, "zh") == "Ordos"
+
+
 def test_console_shows_key_metrics_with_significance_marks(compared):
     _, text = compared
     assert "mean effort" in text and "voluntary exits" in text

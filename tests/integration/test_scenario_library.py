@@ -38,6 +38,7 @@ def test_every_bundled_file_loads_under_its_own_name_with_a_description(path):
     scenario = load_scenario(path)
     assert scenario.name == path.stem
     assert scenario.description.strip()
+    assert scenario.description_zh.strip()  # the compare report in Chinese shows it
     assert raw(path.stem).get("name") == path.stem  # named explicitly, not by the stem fallback
 
 
@@ -75,8 +76,8 @@ def test_each_place_is_a_world_and_a_package(name):
     assert raw(name)["package"] == f"packages/{name}.toml"
     world = tomllib.loads((WORLD_DIR / f"{name}.toml").read_text(encoding="utf-8"))
     package = tomllib.loads((PACKAGE_DIR / f"{name}.toml").read_text(encoding="utf-8"))
-    assert set(world) - {"name", "description", "extends"} <= set(WORLD_BLOCKS)
-    assert set(package) - {"name", "description", "extends"} == {"policy"}
+    assert set(world) - {"name", "description", "description_zh", "extends"} <= set(WORLD_BLOCKS)
+    assert set(package) - {"name", "description", "description_zh", "extends"} == {"policy"}
     if name != "baseline":
         assert world["extends"] == package["extends"] == "baseline.toml"
 
@@ -156,7 +157,7 @@ def test_peter_principle_is_the_pluchino_pyramid():
     assert common_sense.behaviour.transfer == 1.0
     assert common_sense.model_copy(update={
         "name": peter.name, "description": peter.description,
-        "behaviour": peter.behaviour}) == peter
+        "description_zh": peter.description_zh, "behaviour": peter.behaviour}) == peter
 
 
 # --------------------------------------------------------------------------- commands

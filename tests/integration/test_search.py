@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from experiments.cli import main
+from tests.processes import kill_when
 from tests.scenario_fixtures import SMALL_COUNTY
 
 pytest.importorskip("optuna")
@@ -44,6 +49,17 @@ max = 5.0
 """
 
 
+KILL_SCRIPT = """\
+import sys
+from pathlib import Path
+
+from experiments.search.command import run_search
+
+if __name__ == "__main__":
+    sys.exit(run_search(Path(sys.argv[1]), out=Path(sys.argv[2]), workers=2, lang="en"))
+"""
+
+
 def write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
@@ -69,6 +85,9 @@ def test_the_search_writes_every_candidate_and_the_pareto_set(searched):
             "pareto"} <= set(trials.columns)
     assert trials["policy.tolerance.excuse_rate"].between(0, 1).all()
     assert (trials["feasible"] == (trials["cost"] <= 5.0)).all()
+    for name in ("mean_effort", "punished_honest_share"):  # bounded in [0, 1]: so are the CIs
+        assert trials[f"{name}:ci_low"].dropna().ge(0).all()
+        assert trials[f"{name}:ci_high"].dropna().le(1).all()
     front = pd.read_csv(out / "pareto.csv")
     assert len(front) == trials["pareto"].sum() >= 1
     assert front["feasible"].all()
@@ -117,3 +136,36 @@ def test_a_bad_spec_is_one_line_exit_2(tmp_path, capsys, change, expected):
     error = capsys.readouterr().err
     assert error.startswith(f"youwei: error: {expected}"), error
     assert error.count("\n") == 1 and not out.exists()
+
+
+def complete_trials(study: Path) -> int:
+    """Complete trials in an optuna SQLite storage another process is writing (0 before
+    its tables exist)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{study}?mode=ro", uri=True,
+                                                timeout=0.1)) as db:
+            return db.execute("SELECT count(*) FROM trials WHERE state = 'COMPLETE'"
+                              ).fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="kills a process group")
+def test_a_search_killed_with_sigkill_then_resumed_gives_the_uninterrupted_trials(tmp_path):
+    write(tmp_path, "small.toml", SMALL_COUNTY)
+    spec = write(tmp_path, "search.toml", SPEC.replace("trials = 8", "trials = 24"))
+    whole = tmp_path / "whole"
+    assert main(["search", str(spec), "--out", str(whole), "--workers", "1"]) == 0
+    out = tmp_path / "killed"
+    script = write(tmp_path, "search_script.py", KILL_SCRIPT)
+    process = subprocess.Popen([sys.executable, str(script), str(spec), str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    kill_when(process, lambda: complete_trials(out / "study.db") >= 4,  # the first batch told
+              120, "finished candidate")
+    assert not (out / "trials.csv").exists(), "finished before it was killed"
+    assert 4 <= complete_trials(out / "study.db") < 24
+    assert main(["search", str(spec), "--out", str(out), "--workers", "1", "--resume"]) == 0
+    for name in ("trials.csv", "pareto.csv"):
+        assert (out / name).read_bytes() == (whole / name).read_bytes(), name

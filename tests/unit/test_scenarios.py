@@ -443,13 +443,13 @@ def test_a_bare_world_or_package_name_is_a_bundled_one(tmp_path):
 @pytest.mark.parametrize(("layer", "text", "message"), [
     ("world", "[policy.bonus]\namount = 1.0\n",
      "w.toml line 1, key 'policy': a world file holds only organisation, population, behaviour, "
-     "history (and name, description, extends)"),
+     "history (and name, description, description_zh, extends)"),
     ("package", "[organisation.frontline]\ncount = 1\n",
      "w.toml line 1, key 'organisation': a package file holds only policy (and name, "
-     "description, extends)"),
+     "description, description_zh, extends)"),
     ("world", 'package = "p.toml"\n',
      "w.toml line 1, key 'package': a world file holds only organisation, population, "
-     "behaviour, history (and name, description, extends)"),
+     "behaviour, history (and name, description, description_zh, extends)"),
 ])
 def test_a_world_or_package_file_holds_only_its_blocks(tmp_path, layer, text, message):
     write(tmp_path, "w.toml", text)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from experiments.robust.measures import Direction
-from experiments.search.loop import Lever, lhs_search, nsga2_search
+from experiments.search.loop import SAMPLERS, Lever, lhs_search, optuna_search
 from experiments.search.pareto import hypervolume_2d, pareto_mask, zdt1
 
 pytest.importorskip("optuna")
@@ -42,7 +42,8 @@ def test_the_zdt1_front_has_the_known_hypervolume():
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_nsga2_beats_a_latin_hypercube_at_equal_evaluations_on_zdt1(seed):
     trials = 400
-    searched = nsga2_search(LEVERS, MINIMISE, evaluate, trials=trials, batch=40, seed=seed)
+    searched = optuna_search(LEVERS, MINIMISE, evaluate, trials=trials, batch=40, seed=seed,
+                             sampler="nsga2")
     sampled = lhs_search(LEVERS, evaluate, trials=trials, seed=seed)
     assert len(searched.params) == len(sampled.params) == trials
     hv_search = hypervolume_2d(searched.values, REFERENCE)
@@ -53,7 +54,7 @@ def test_nsga2_beats_a_latin_hypercube_at_equal_evaluations_on_zdt1(seed):
 @pytest.mark.slow
 def test_a_search_resumes_from_its_storage(tmp_path):
     storage = f"sqlite:///{tmp_path / 'study.db'}"
-    first = nsga2_search(LEVERS, MINIMISE, evaluate, trials=20, batch=10, seed=4,
+    first = optuna_search(LEVERS, MINIMISE, evaluate, trials=20, batch=10, seed=4,
                          storage=storage)
     assert len(first.params) == 20
     calls = []
@@ -62,6 +63,32 @@ def test_a_search_resumes_from_its_storage(tmp_path):
         calls.append(len(candidates))
         return evaluate(candidates)
 
-    more = nsga2_search(LEVERS, MINIMISE, counting, trials=30, batch=10, seed=4, storage=storage)
+    more = optuna_search(LEVERS, MINIMISE, counting, trials=30, batch=10, seed=4, storage=storage)
     assert calls == [10] and len(more.params) == 30
     assert more.params[:20] == first.params
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS)
+def test_a_search_stopped_anywhere_resumes_to_the_trials_of_an_uninterrupted_one(tmp_path,
+                                                                                  sampler):
+    whole = optuna_search(LEVERS, MINIMISE, evaluate, trials=12, batch=4, seed=7,
+                          sampler=sampler)
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    # Stopped after 6 trials: inside the second batch, two of its candidates told.
+    optuna_search(LEVERS, MINIMISE, evaluate, trials=6, batch=4, seed=7, storage=storage,
+                  sampler=sampler)
+
+    def crash(candidates):
+        raise KeyboardInterrupt  # killed while the batch runs: asked, never told
+
+    with pytest.raises(KeyboardInterrupt):
+        optuna_search(LEVERS, MINIMISE, crash, trials=12, batch=4, seed=7, storage=storage,
+                      sampler=sampler)
+    resumed = optuna_search(LEVERS, MINIMISE, evaluate, trials=12, batch=4, seed=7,
+                            storage=storage, sampler=sampler)
+    assert resumed.params == whole.params
+    assert np.array_equal(resumed.values, whole.values)
+    # Another seed proposes other candidates.
+    other = optuna_search(LEVERS, MINIMISE, evaluate, trials=12, batch=4, seed=8,
+                          sampler=sampler)
+    assert other.params != whole.params
