@@ -15,8 +15,8 @@ alone, not of a sampler's random state that a killed process loses. With a
 storage URL (``sqlite:///DIR/study.db``) every candidate is saved as it is
 told; a search started again with the same storage re-proposes the batch it
 was in, skips the candidates of it already told, and continues: the trials are
-those of an uninterrupted search, value for value. Trials a crash left running
-are marked failed and never read.
+those of an uninterrupted search, value for value. Trials a crash left running,
+and a candidate it enqueued but never asked, are marked failed and never read.
 """
 
 from __future__ import annotations
@@ -179,8 +179,11 @@ def optuna_search(levers: Sequence[Lever], directions: Sequence[Direction],
         storage=storage, study_name=study_name, load_if_exists=storage is not None,
         sampler=optuna.samplers.RandomSampler(seed=seed),
         directions=["maximize" if d is Direction.MAXIMISE else "minimize" for d in directions])
-    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
-        study._storage.set_trial_state_values(trial._trial_id,  # noqa: SLF001 - a crash's leftovers
+    # A crash's leftovers: trials asked and never told (RUNNING), and a candidate enqueued
+    # and never asked (WAITING: the next ask would take its params, not the new candidate's).
+    leftover = (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)
+    for trial in study.get_trials(deepcopy=False, states=leftover):
+        study._storage.set_trial_state_values(trial._trial_id,  # noqa: SLF001
                                               optuna.trial.TrialState.FAIL)
     distributions = {lever.name: lever.distribution() for lever in levers}
     while len(done := _complete(study)) < trials:
@@ -193,6 +196,9 @@ def optuna_search(levers: Sequence[Lever], directions: Sequence[Direction],
         for params, system_attrs in todo:
             study.enqueue_trial(params)
             trial = study.ask(distributions)
+            if trial.params != params:  # never tell one candidate's values as another's
+                raise RuntimeError(f"search storage: trial {trial.number} took {trial.params}, "
+                                   f"not the candidate {params}")
             for key, value in system_attrs.items():
                 study._storage.set_trial_system_attr(trial._trial_id, key, value)  # noqa: SLF001
             asked.append(trial)

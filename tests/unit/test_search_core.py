@@ -92,3 +92,19 @@ def test_a_search_stopped_anywhere_resumes_to_the_trials_of_an_uninterrupted_one
     other = optuna_search(LEVERS, MINIMISE, evaluate, trials=12, batch=4, seed=8,
                           sampler=sampler)
     assert other.params != whole.params
+
+
+def test_a_candidate_enqueued_but_never_asked_before_a_kill_is_not_reused(tmp_path):
+    # Killed between enqueue_trial and ask: the storage keeps a WAITING trial, which the
+    # next ask would take (its params) while the new candidate is evaluated.
+    import optuna
+
+    whole = optuna_search(LEVERS, MINIMISE, evaluate, trials=8, batch=4, seed=7)
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    optuna_search(LEVERS, MINIMISE, evaluate, trials=4, batch=4, seed=7, storage=storage)
+    optuna.load_study(study_name="youwei_search", storage=storage).enqueue_trial(
+        {f"x{i}": 0.5 for i in range(DIMS)})
+    resumed = optuna_search(LEVERS, MINIMISE, evaluate, trials=8, batch=4, seed=7,
+                            storage=storage)
+    assert resumed.params == whole.params
+    assert np.array_equal(resumed.values, whole.values)
