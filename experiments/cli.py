@@ -160,9 +160,7 @@ def add_allocate_command(subparsers) -> None:
                         help="current leadership team members: unit and attribute columns")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR",
                         help="output folder (created; a previous proposal there is replaced)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="language of report.html, report.md and proposal.xlsx "
-                        "(default: %(default)s)")
+    add_lang_option(parser, "report.html, report.md and proposal.xlsx")
     parser.add_argument("--alternatives", type=non_negative_int, default=0, metavar="N",
                         help="also write N further proposals (方案二 ...), each the best one "
                         "differing from all earlier ones (default: 0; ties are always reported)")
@@ -207,8 +205,7 @@ def add_explain_command(subparsers) -> None:
     parser.add_argument("--post", metavar="ID", help="post id (default: any move)")
     parser.add_argument("--out-of", action="store_true",
                         help="keep the candidate out (of the post, or of every move)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="language of the answer (default: %(default)s)")
+    add_lang_option(parser, "the answer")
     parser.set_defaults(handler=handle_explain)
 
 
@@ -323,8 +320,7 @@ def add_compare_command(subparsers) -> None:
                         help="the world every package runs on: a bundled world, a world file, "
                         "or 'own' for each scenario's own (default: %(default)s)")
     add_set_option(parser)
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="language of report.html and its figures (default: %(default)s)")
+    add_lang_option(parser, "report.html and its figures")
     parser.set_defaults(handler=handle_compare)
 
 
@@ -449,8 +445,7 @@ def add_robust_command(subparsers) -> None:
     add_executor_options(parser)
     parser.add_argument("--resume", action="store_true",
                         help="continue an interrupted experiment in --out")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="language of the report (default: %(default)s)")
+    add_lang_option(parser, "the report")
     parser.set_defaults(handler=handle_robust)
 
 
@@ -481,8 +476,7 @@ def add_discover_command(subparsers) -> None:
                       help="cases of interest: the outcome above VALUE")
     parser.add_argument("--package", metavar="NAME",
                         help="robust folders: the package (default: the first)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="language of the figure (default: %(default)s)")
+    add_lang_option(parser, "report.html and its figure")
     parser.set_defaults(handler=handle_discover)
 
 
@@ -492,9 +486,10 @@ def add_search_command(subparsers) -> None:
 
     parser = subparsers.add_parser(
         "search",
-        help="search lever ranges for the Pareto set of policies (NSGA-II), under a budget",
-        description="Search the levers of a search spec with optuna's NSGA-II, each candidate\n"
-        "run on the same sampled worlds; write the Pareto set, a figure and report.html.",
+        help="search lever ranges for the Pareto set of policies (optuna), under a budget",
+        description="Search the levers of a search spec with optuna (TPE, or NSGA-II), each\n"
+        "candidate run on the same sampled worlds; write the Pareto set, a figure and\n"
+        "report.html.",
         epilog=search_doc, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("spec", type=Path, help="search spec (TOML)")
@@ -502,8 +497,7 @@ def add_search_command(subparsers) -> None:
     add_executor_options(parser)
     parser.add_argument("--resume", action="store_true",
                         help="continue an interrupted search in --out (its study.db)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="language of the report (default: %(default)s)")
+    add_lang_option(parser, "the report")
     parser.set_defaults(handler=handle_search)
 
 
@@ -608,8 +602,7 @@ def add_levers_command(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenario", nargs="?", default="baseline",
                         help="scenario file or bundled name (default: %(default)s)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="language of the meanings (default: %(default)s)")
+    add_lang_option(parser, "the meanings")
     parser.add_argument("--kind", choices=("lever", "uncertainty", "setting", "all"),
                         default="all", help="list only fields of this kind (default: all)")
     parser.add_argument("--format", choices=("table", "csv"), default="table",
@@ -629,6 +622,12 @@ def seed_int(text: str) -> int:
     if value > MAX_SEED:
         raise argparse.ArgumentTypeError(f"expected a seed in [0, 2**63 - 1], got {text!r}")
     return value
+
+
+def add_lang_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--lang zh|en`` (default zh: the users are Chinese) for ``what`` a command writes."""
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
+                        help=f"language of {what} (default: %(default)s)")
 
 
 def add_executor_options(parser: argparse.ArgumentParser) -> None:

@@ -58,8 +58,14 @@ TINY_COUNTY = (
 """A 46-cadre county without a spin-up: for tests of the command line, not of the model."""
 
 
+def write(folder, name: str, text: str):
+    """``text`` written as ``folder/name`` (UTF-8, parent folders made); its path."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def tiny_scenario(folder):
     """``TINY_COUNTY`` written as ``folder/tiny.toml``; its path."""
-    path = folder / "tiny.toml"
-    path.write_text(TINY_COUNTY, encoding="utf-8")
-    return path
+    return write(folder, "tiny.toml", TINY_COUNTY)

@@ -637,6 +637,9 @@ def rules_error(path: Path, error: dict) -> InputError:
         allowed = ", ".join(allowed_keys(loc[:-1]))
         return InputError(path, f"one of {allowed}", key=key,
                           reason=f"unknown key (allowed: {allowed})")
+    if kind == "value_error":  # a rule's check across its fields (Composition.levels)
+        reason = str(error["msg"]).removeprefix("Value error, ")
+        return InputError(path, reason, key=key, reason=reason)
     if kind in _RULES_BOUNDS:
         name, symbol = _RULES_BOUNDS[kind]
         expected = f"a number {symbol} {ctx[name]:g}"

@@ -13,10 +13,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import math
-import os
 import platform
-import shutil
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -124,21 +121,6 @@ def atomic_dir(out_dir: Path) -> Iterator[Path]:
 
     with staging_dir(out_dir) as staging:
         yield staging
-
-
-def replace_dir(new: Path, target: Path) -> None:
-    """Rename ``new`` to ``target``, replacing an existing ``target`` only on success."""
-    if not target.exists():
-        os.rename(new, target)
-        return
-    old = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.old"
-    os.rename(target, old)
-    try:
-        os.rename(new, target)
-    except BaseException:
-        os.rename(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def command_line(command: Sequence[str] | None) -> list[str] | None:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from experiments.common.folders import clean_stale_staging
-from tests.processes import processes_in_group
+from tests.processes import kill_when, processes_in_group
 from tests.scenario_fixtures import SMALL_COUNTY
 
 
@@ -27,25 +24,9 @@ def test_compare_killed_with_sigkill_leaves_no_worker_processes(tmp_path):
                "--replications", "40", "--years", "5", "--workers", "2", "--out", str(out)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                start_new_session=True)  # its own group: compare and workers
-    try:
-        deadline = time.monotonic() + 120
-        while len(processes_in_group(process.pid)) < 4:  # compare, fork server, 2 workers
-            assert process.poll() is None, process.stderr.read().decode()
-            assert time.monotonic() < deadline, "no worker processes within 120 s"
-            time.sleep(0.05)
-        time.sleep(1.0)  # the workers are running replications
-        assert process.poll() is None, "compare finished before it was killed"
-        os.kill(process.pid, signal.SIGKILL)  # the main process only, as kill -9 PID does
-        process.wait(timeout=30)
-        deadline = time.monotonic() + 20
-        while processes_in_group(process.pid):
-            assert time.monotonic() < deadline, "worker processes outlived compare"
-            time.sleep(0.05)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-        process.stderr.close()
+    kill_when(process, lambda: len(processes_in_group(process.pid)) >= 4,  # compare, fork
+              120, "worker processes", settle=1.0,  # server, 2 workers running replications
+              workers_exit=True)
     assert process.returncode == -signal.SIGKILL
     assert not out.exists()
     left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))

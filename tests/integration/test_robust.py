@@ -21,7 +21,7 @@ from experiments.robust.command import run_robust
 from experiments.robust.spec import load_robust_spec
 from experiments.sweep.command import run_sweep
 from tests.processes import kill_when
-from tests.scenario_fixtures import SMALL_COUNTY
+from tests.scenario_fixtures import SMALL_COUNTY, write
 
 SPEC = """\
 name = "small_robust"
@@ -62,12 +62,6 @@ if __name__ == "__main__":
 """
 
 TABLES = ("results.parquet", "regret.csv", "robustness.csv")
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")

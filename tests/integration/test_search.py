@@ -14,7 +14,7 @@ import pytest
 
 from experiments.cli import main
 from tests.processes import kill_when
-from tests.scenario_fixtures import SMALL_COUNTY
+from tests.scenario_fixtures import SMALL_COUNTY, write
 
 pytest.importorskip("optuna")
 
@@ -58,12 +58,6 @@ from experiments.search.command import run_search
 if __name__ == "__main__":
     sys.exit(run_search(Path(sys.argv[1]), out=Path(sys.argv[2]), workers=2, lang="en"))
 """
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,12 @@ subprocesses and a Dask LocalCluster.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -25,8 +22,8 @@ from experiments.sweep.command import run_sweep
 from experiments.sweep.engine import FAILURES, MANIFEST, RUNS, SERIES
 from experiments.sweep.spec import load_spec
 from sim.metrics import COUNTY_REPORTERS
-from tests.processes import processes_in_group
-from tests.scenario_fixtures import SMALL_COUNTY
+from tests.processes import kill_when
+from tests.scenario_fixtures import SMALL_COUNTY, write
 
 # The baseline rules on a small county (2 organs x 10, 3 towns x 10, 1 project x 8 = 58 cadres).
 SMALL = SMALL_COUNTY
@@ -61,12 +58,6 @@ if __name__ == "__main__":
 """
 
 TABLES = (RUNS, SERIES, FAILURES)
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -151,23 +142,8 @@ def test_resume_after_kill_9_loses_and_duplicates_nothing(reference, spec_file, 
     process = subprocess.Popen([sys.executable, str(script), str(spec_file), str(out)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                start_new_session=True)  # its own group: the sweep and workers
-    try:
-        deadline = time.monotonic() + 60
-        while not list((out / "parts").glob("*-runs.parquet")):  # some runs done
-            assert process.poll() is None, process.stderr.read().decode()
-            assert time.monotonic() < deadline, "the sweep wrote no results within 60 s"
-            time.sleep(0.002)
-        os.kill(process.pid, signal.SIGKILL)  # the sweep's main process, as kill -9 PID does
-        process.wait(timeout=30)
-        deadline = time.monotonic() + 20
-        while processes_in_group(process.pid):  # its workers notice and exit
-            assert time.monotonic() < deadline, "worker processes outlived the sweep"
-            time.sleep(0.05)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-        process.stderr.close()
+    kill_when(process, lambda: bool(list((out / "parts").glob("*-runs.parquet"))),  # some
+              60, "results from the sweep", workers_exit=True)                  # runs done
     assert process.returncode == -signal.SIGKILL
     assert not (out / RUNS).exists(), "the sweep finished before it was killed"
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))

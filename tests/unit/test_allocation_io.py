@@ -401,6 +401,14 @@ def test_unknown_rules_table(tmp_path):
     )
 
 
+def test_a_rule_that_contradicts_itself_is_one_line(tmp_path):
+    rules = ('[[composition]]\nattribute = "gender"\nvalue = "女"\nover = "all"\n'
+             'min_count = 1\nlevels = [3]\n')
+    assert message(tmp_path, rules=rules) == (
+        "rules.toml, key 'composition.0': levels counts post appointments only: "
+        'use over = "posts"')
+
+
 def test_out_of_range_rules_value(tmp_path):
     assert message(tmp_path, rules="[targets]\nyoung_share_min = 1.5\n") == (
         "rules.toml, key 'targets.young_share_min': expected a number <= 1, got 1.5"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pickle
 import re
-from pathlib import Path
 
 import pytest
 from annotated_types import Ge, Gt, Le, Lt
@@ -19,14 +18,7 @@ from scenarios import (
 )
 from scenarios.loader import describe_range, merge_tables
 from scenarios.schema import Policy
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    path = folder / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
+from tests.scenario_fixtures import write
 
 PARENT = """\
 name = "parent"
