@@ -4,13 +4,15 @@
 
 Every yearly allocation problem of a ``--years`` run of each scenario (default
 ``ordos`` and ``zhangdian``, after the spin-up) is captured as ``sim.phases.allocation``
-hands it to ``optimize.allocate``, then solved again four ways, each ``--repeat`` times
-(best of): the whole program (the baseline), pruned (``prune=True``, what the model
-uses), matching first, and both. Printed per scenario: solver CPU seconds over all the
+hands it to ``optimize.allocate``, then solved again several ways, each ``--repeat``
+times (best of): the whole program (the baseline), pruned (``prune=True``), over classes
+of interchangeable posts (``aggregate=True``), both, both with pruning only above
+``sim.phases.allocation.PRUNE_MIN_PAIRS`` pairs (what the model uses), matching first,
+and pruned with matching first. Printed per scenario: solver CPU seconds over all the
 run's problems, the ratio to the whole program, how many problems each path changed
-(pairs pruned, matchings kept), and whether every optimum equals the whole program's
-(the exactness ``tests/regression/test_presolve_replay.py`` asserts). CPU time is
-``time.process_time`` (BLAS threads included).
+(pairs pruned, matchings kept, posts aggregated), and whether every optimum equals the
+whole program's (the exactness ``tests/regression/test_presolve_replay.py`` asserts).
+CPU time is ``time.process_time`` (BLAS threads included).
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ from scenarios import load_scenario  # noqa: E402
 from sim.model import CadreModel  # noqa: E402
 
 PATHS = {"whole program": {}, "pruned": {"prune": True},
+         "post classes": {"aggregate": True},
+         "post classes + pruned": {"aggregate": True, "prune": True},
+         "post classes + pruned above 500 pairs (the model)": {
+             "aggregate": True, "prune": True,
+             "prune_min_pairs": allocation_phase.PRUNE_MIN_PAIRS},
          "matching first": {"assignment_first": True},
          "pruned + matching": {"prune": True, "assignment_first": True}}
 
@@ -77,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         for label, options in PATHS.items():
             seconds, proposals = ((base_seconds, base) if not options
                                   else time_path(problems, options, args.repeat))
-            changed = sum(p.pruned_pairs > 0 or p.method == "matching" for p in proposals)
+            changed = sum(p.pruned_pairs > 0 or p.method == "matching"
+                          or p.n_variables < b.n_variables
+                          for p, b in zip(proposals, base, strict=True))
             same = all(p.status is b.status and abs(p.objective - b.objective)
                        <= 1e-9 * max(1.0, abs(b.objective))
                        for p, b in zip(proposals, base, strict=True))

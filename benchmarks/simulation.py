@@ -406,27 +406,41 @@ def peak_memory(pid: int) -> int | None:
     return kib[0] * 1024 if kib else None
 
 
-def years_at_scale(name: str, cadres: int, years: int, budget: float
-                   ) -> tuple[int, list[dict], int | None]:
+@dataclass(frozen=True)
+class ScaleRun:
+    """What a child of :func:`years_at_scale` did: its cadres, one record per finished
+    year, the peak memory of a child stopped by the budget (None if not stopped), and
+    the last line of a child that failed (None if it did not)."""
+
+    size: int
+    records: list[dict]
+    stopped: int | None
+    failure: str | None
+
+
+def years_at_scale(name: str, cadres: int, years: int, budget: float) -> ScaleRun:
     """Run ``years`` of scenario ``name`` (scaled to ``cadres``; 0 = as shipped) in a child
-    process for at most ``budget`` seconds: its cadres, one record per finished year, and
-    the peak memory of a child stopped by the budget (None if it finished)."""
+    process for at most ``budget`` seconds."""
     child = subprocess.Popen([sys.executable, "-c", SCALE_CHILD, str(REPO), name, str(cadres),
-                              str(years)], stdout=subprocess.PIPE, text=True, cwd=REPO)
+                              str(years)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, cwd=REPO)
     stopped = None
     try:
-        out, _ = child.communicate(timeout=budget)
+        out, err = child.communicate(timeout=budget)
     except subprocess.TimeoutExpired:
         stopped = peak_memory(child.pid) or 0
         child.kill()
-        out, _ = child.communicate()
+        out, err = child.communicate()
+    failure = None
+    if stopped is None and child.returncode != 0:
+        failure = (err.strip().splitlines() or [f"exit code {child.returncode}"])[-1]
     records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     size = records[0]["cadres"] if records else cadres
-    return size, records[1:], stopped
+    return ScaleRun(size, records[1:], stopped, failure)
 
 
-def scale_rows(label: str, size: int, records: list[dict], years: int, budget: float,
-               stopped: int | None) -> list[list[str]]:
+def scale_rows(label: str, run: ScaleRun, years: int, budget: float) -> list[list[str]]:
+    size, records, stopped = run.size, run.records, run.stopped
     rows = []
     for r in records:
         groups = r["groups"]
@@ -437,8 +451,9 @@ def scale_rows(label: str, size: int, records: list[dict], years: int, budget: f
                      f"{r['peak'] / 2**30:.2f} GiB", "; ".join(r["paths"]) or "-"])
     if len(records) < years:
         peak = "-" if not stopped else f"{stopped / 2**30:.2f} GiB (so far)"
-        rows.append([label, f"{size:,}", str(len(records) + 1), "-",
-                     f"not finished in {budget:.0f} s", "-", peak, "-"])
+        what = (f"not finished in {budget:.0f} s" if run.failure is None
+                else f"failed: {run.failure[:120]}")
+        rows.append([label, f"{size:,}", str(len(records) + 1), "-", what, "-", peak, "-"])
     return rows
 
 
@@ -468,9 +483,9 @@ def report_scale(sizes: tuple[int, ...], years: int, budget: float) -> int:
           f"{years} years, one core, BLAS 1 thread; each size stops after {budget:.0f} s")
     rows, results = [], {}
     for cadres in sizes:
-        size, records, stopped = years_at_scale("ordos", cadres, years, budget)
-        results[cadres] = (records, stopped)
-        these = scale_rows("ordos scaled", size, records, years, budget, stopped)
+        run = years_at_scale("ordos", cadres, years, budget)
+        results[cadres] = (run.records, run.stopped)
+        these = scale_rows("ordos scaled", run, years, budget)
         print(table(SCALE_HEADER, these), flush=True)
         rows += these
     print("\n" + table(SCALE_HEADER, rows))
@@ -484,8 +499,9 @@ def report_full_size(years: int, budget: float) -> int:
           f"BLAS 1 thread; each stops after {budget:.0f} s")
     rows, verdict = [], ""
     for name in ("tengzhou_full", "ordos_full"):
-        size, records, stopped = years_at_scale(name, 0, years, budget)
-        rows += scale_rows(name, size, records, years, budget, stopped)
+        run = years_at_scale(name, 0, years, budget)
+        records = run.records
+        rows += scale_rows(name, run, years, budget)
         if name == "ordos_full":
             target_years, seconds = FULL_SIZE_TARGET
             total = sum(r["cpu"] for r in records)

@@ -15,10 +15,12 @@ from optimize.formulation import (
     Formulation,
     RowFamily,
     build_formulation,
+    count_expressions,
     objective_terms,
     seed_columns,
     share_rows,
 )
+from optimize.presolve.aggregate import aggregate_posts, with_class_capacity
 from optimize.presolve.lagrange import solve_by_lagrangian
 from optimize.presolve.matching import solve_by_matching
 from optimize.presolve.prune import prune_pairs
@@ -57,6 +59,8 @@ def allocate(
     prune: bool = False,
     assignment_first: bool = False,
     share_lagrangian: bool = False,
+    aggregate: bool = False,
+    prune_min_pairs: int = 0,
 ) -> Proposal:
     """The best allocation of posts and rank slots under ``problem.rules``.
 
@@ -87,6 +91,10 @@ def allocate(
         columns). Off by default: where scores tie, the solver may then choose
         another of the equally good proposals than on the whole program.
         ``Proposal.pruned_pairs`` counts the pairs dropped.
+    prune_min_pairs : int
+        With ``prune``: prune only programs of more than this many eligible pairs
+        (ranking small programs costs more than it saves; the simulation passes
+        ``sim.phases.allocation.PRUNE_MIN_PAIRS``).
     assignment_first : bool
         Try a max-weight matching first (``optimize.presolve.matching``), kept when it
         meets every row (then ``Proposal.method`` is ``"matching"``); otherwise
@@ -99,6 +107,11 @@ def allocate(
         the columns its reduced costs keep; method ``"lagrangian"`` or
         ``"lagrangian-mip"``). Exact, but on the instances measured it was slower
         than the program (``python benchmarks/lagrange.py``), so it is off by default.
+    aggregate : bool
+        Solve over classes of interchangeable posts (``optimize.presolve.aggregate``:
+        exact, one column per candidate and class instead of per post), then hand each
+        class's appointees its posts. Same conditions as ``prune``; not with
+        ``assignment_first``. ``Proposal.n_variables`` counts the aggregated columns.
 
     Returns
     -------
@@ -111,17 +124,23 @@ def allocate(
     ------
     AllocationError
         If the time limit passed before any feasible proposal was found.
+    ProblemError
+        If the program's eligible pairs could not fit in this machine's memory
+        (refused before anything is built).
     """
-    if backend is Backend.PULP:  # the named pulp model needs several times the memory
-        check_allocation_size(problem, "pulp")
     if share_lagrangian and not assignment_first:
         raise ValueError("share_lagrangian=True needs assignment_first=True")
-    if (prune or assignment_first) and (explain or alternatives or shortlist or passed_over):
-        raise ValueError("prune=True and assignment_first=True give the optimum only: pass "
+    if (prune or assignment_first or aggregate) and (explain or alternatives or shortlist
+                                                     or passed_over):
+        raise ValueError("prune, assignment_first and aggregate give the optimum only: pass "
                          "explain=False and no alternatives, shortlist or passed_over")
+    if aggregate and assignment_first:
+        raise ValueError("aggregate=True cannot be combined with assignment_first=True")
     start = time.perf_counter()
+    classes = aggregate_posts(problem) if aggregate else None
     n_pruned, (form, result, relaxations, status) = _pruned_and_solved(
-        problem, backend, time_limit, prune, assignment_first, share_lagrangian)
+        classes.problem if classes else problem, backend, time_limit, prune, assignment_first,
+        share_lagrangian, classes.size if classes else None, prune_min_pairs)
     if result.x is not None and not np.isfinite(result.objective):  # never "optimal, nan"
         raise AllocationError(f"the solver returned a non-finite objective ({result.objective}); "
                               f"the scores, weights or fits are too large or too small")
@@ -134,9 +153,12 @@ def allocate(
         # proposal breaks them, so there is nothing exact to compare with.
         extras = _other_proposals(problem, form, result.x, row_dual, alternatives, shortlist,
                                   passed_over, time_limit)
+    moves = extract_moves(form, result.x)
+    if classes is not None:
+        moves = classes.disaggregate(moves, problem)
     return Proposal(
         status=status,
-        moves=extract_moves(form, result.x),
+        moves=moves,
         objective=result.objective,
         bound=result.bound,
         gap=result.gap,
@@ -169,14 +191,23 @@ def solve_formulation(problem: AllocationProblem, backend: Backend = Backend.FAS
 
 def _pruned_and_solved(problem: AllocationProblem, backend: Backend,
                        time_limit: float | None, prune: bool, assignment_first: bool = False,
-                       share_lagrangian: bool = False):
-    """``(pairs pruned, solve_formulation's tuple)``."""
+                       share_lagrangian: bool = False, post_capacity: np.ndarray | None = None,
+                       prune_min_pairs: int = 0):
+    """``(pairs pruned, solve_formulation's tuple)``; ``post_capacity`` for post classes.
+
+    Raises ``ProblemError`` before building anything when the eligible pairs could not
+    fit in memory (the named pulp model needs several times the fast path's).
+    """
+    check_allocation_size(problem, backend.value)
     pairs = eligible_pairs(problem)
     n_pruned = 0
-    if prune:
-        pruning = prune_pairs(problem, pairs, objective_terms(problem, pairs).value)
+    if prune and pairs.n_post_pairs + pairs.n_rank_pairs > prune_min_pairs:
+        pruning = prune_pairs(problem, pairs, objective_terms(problem, pairs).value,
+                              post_capacity)
         pairs, n_pruned = pruning.pairs, pruning.n_pruned
     form = build_formulation(problem, pairs)
+    if post_capacity is not None:
+        form = with_class_capacity(form, post_capacity)
     result = None
     if assignment_first and backend is Backend.FAST:
         result = solve_by_matching(form, problem.pools.headroom)
@@ -243,10 +274,11 @@ def _solve(
     problem: AllocationProblem, form: Formulation, backend: Backend, time_limit: float | None
 ) -> SolverResult:
     if backend is Backend.FAST:
+        counts = count_expressions(form)
         if form.n_cols <= SIFTING_MIN_COLUMNS:
-            return solve_program(form, time_limit=time_limit)
+            return solve_program(form, time_limit=time_limit, counts=counts)
         return solve_program(form, time_limit=time_limit, seed_columns=seed_columns(form),
-                             lazy_rows=share_rows(form))
+                             lazy_rows=share_rows(form), counts=counts)
     from optimize.pulp_model import build_pulp_model
     from optimize.solve import solve_pulp
 

@@ -116,19 +116,31 @@ def rank_target_rows(problem: AllocationProblem) -> np.ndarray:
     return np.where(found, order[at], -1)
 
 
-def eligible_pairs(problem: AllocationProblem) -> EligiblePairs:
-    """All eligible pairs under ``problem.rules`` (vectorised over groups of identical posts)."""
+def eligible_pairs(problem: AllocationProblem, *, candidates: np.ndarray | None = None,
+                   posts: np.ndarray | None = None) -> EligiblePairs:
+    """All eligible pairs under ``problem.rules`` (vectorised over groups of identical posts).
+
+    ``candidates`` ``(n_candidates,) bool`` and ``posts`` ``(n_posts,) bool`` keep only the
+    pairs of those candidates and posts (rank pairs: those candidates), as if the others
+    were filtered out afterwards: relief (竞岗) still ranks every candidate.
+    """
     relieved = relieved_candidates(problem)
     years = effective_years(problem, relieved)
-    post_cand, post_post = _post_pairs(problem, years)
+    post_cand, post_post = _post_pairs(problem, years, candidates, posts)
     rank_cand, rank_pool = _rank_pairs(problem, years)
+    if candidates is not None:
+        keep = np.asarray(candidates, bool)[rank_cand]
+        rank_cand, rank_pool = rank_cand[keep], rank_pool[keep]
     return EligiblePairs(post_cand, post_post, rank_cand, rank_pool, relieved)
 
 
-def _post_pairs(problem: AllocationProblem, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _post_pairs(problem: AllocationProblem, years: np.ndarray, only_candidates: np.ndarray | None,
+                only_posts: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     c, p, rules = problem.candidates, problem.posts, problem.rules
     within_unit = rules.eligibility.mobility is Mobility.WITHIN_UNIT
     open_to_posts = (~c.blocked) & (c.age <= rules.eligibility.max_age)
+    if only_candidates is not None:
+        open_to_posts &= np.asarray(only_candidates, bool)
     # Posts that share (level, min_rank[, unit]) have the same eligible candidates.
     unit_key = p.unit if within_unit else np.zeros(len(p), np.int64)
     group_keys = np.stack([p.level, p.min_rank, unit_key], axis=1)
@@ -152,6 +164,8 @@ def _post_pairs(problem: AllocationProblem, years: np.ndarray) -> tuple[np.ndarr
         )
         cands = idx[ok]
         posts = posts_by_group[bounds[g] : bounds[g + 1]]
+        if only_posts is not None:
+            posts = posts[np.asarray(only_posts, bool)[posts]]
         if len(cands) and len(posts):
             cand_parts.append(np.repeat(cands, len(posts)))
             post_parts.append(np.tile(posts, len(cands)))

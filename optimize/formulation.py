@@ -510,6 +510,37 @@ def share_rows(form: Formulation) -> np.ndarray:
     return np.concatenate([form.rows_of(family) for family in LAZY_FAMILIES])
 
 
+COUNT_FAMILIES = (RowFamily.YOUNG_SHARE, RowFamily.FRONTLINE_SHARE, RowFamily.COMPOSITION,
+                  RowFamily.TEAM)
+
+
+def count_expressions(form: Formulation) -> sp.csr_array:
+    """``(k, n_cols)`` 0/1 rows: the integer counts the share and composition rows read.
+
+    A share row ``sum (a_i - s) x >= 0`` reads two counts, the group's moves (its
+    positive coefficients) and every counted move (all its columns); a count row
+    ``sum a_i x >= k`` and a team row read one. Each is an integer in every
+    proposal, so the solver may branch on it when the LP makes it fractional
+    (``optimize.solve.solve_program(counts=...)``). Duplicates are dropped.
+    """
+    csr = sp.csr_array(form.matrix)
+    rows = np.concatenate([form.rows_of(family) for family in COUNT_FAMILIES])
+    patterns = []
+    for row in rows:
+        start, end = csr.indptr[row], csr.indptr[row + 1]
+        cols, coef = csr.indices[start:end], csr.data[start:end]
+        patterns.append(cols[coef > 0])
+        if np.any(coef < 0):
+            patterns.append(cols)
+    unique = {tuple(p.tolist()): p for p in patterns if len(p)}
+    if not unique:
+        return sp.csr_array((0, form.n_cols))
+    indices = np.concatenate(list(unique.values()))
+    indptr = np.concatenate([[0], np.cumsum([len(p) for p in unique.values()])])
+    return sp.csr_array((np.ones(len(indices)), indices, indptr),
+                        shape=(len(unique), form.n_cols))
+
+
 def seed_columns(form: Formulation, per_row: int = 3) -> np.ndarray:
     """Promising columns to start the LP's column generation from.
 

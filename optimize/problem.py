@@ -11,8 +11,9 @@ and at most :data:`MAX_INPUT` in size, and every objective coefficient
 ``fit x weight x score x frontline_weight^F x hardship^eta`` at most
 :data:`MAX_OBJECTIVE_COEFFICIENT`, so the objective stays finite and well scaled
 for HiGHS (whose tolerances are absolute, about 1e-7 to 1e-9). An allocation
-whose eligible pairs would not fit in memory is refused before anything is built
-(:func:`check_allocation_size`).
+whose eligible pairs would not fit in memory is refused by ``optimize.allocate``
+before anything is built (:func:`check_allocation_size`, on the program it would
+build: over classes of interchangeable posts when it aggregates them).
 """
 
 from __future__ import annotations
@@ -345,7 +346,6 @@ def check_problem(problem: AllocationProblem) -> None:
     if trouble is not None:
         raise ProblemError(trouble)
     check_values(problem)
-    check_allocation_size(problem, "fast")
 
 
 def check_values(problem: AllocationProblem) -> None:

@@ -213,7 +213,7 @@ class Proposal:
     gap: float
     solve_seconds: float
     backend: Backend
-    method: str  # "lp-integral" (LP relaxation was integral) or "mip"
+    method: str  # "lp-integral", "count-branch" (no MIP), "mip", "matching", "lagrangian", ...
     n_variables: int
     n_constraints: int
     prices: tuple[Price, ...] = ()

@@ -184,8 +184,7 @@ def shared_quotas(cand: np.ndarray, target: np.ndarray, group: np.ndarray, capac
     n_groups : int
     """
     n_targets = len(capacity)
-    movers, at = np.unique(cand, return_inverse=True)
-    at = at.reshape(-1)
+    movers, at = dense_codes(cand)
     # integer weights: sums below 2^53 are exact in floats whatever the order of the pairs
     weights = np.random.default_rng(0).integers(1, 2**21, (2, n_targets)).astype(float)
     hashes = [np.bincount(at, w[target], minlength=len(movers)) for w in weights]
@@ -215,7 +214,22 @@ def shared_quotas(cand: np.ndarray, target: np.ndarray, group: np.ndarray, capac
     return np.bincount(both.row, share, minlength=n_groups * n_targets).astype(np.int64)
 
 
-def prune_pairs(problem: AllocationProblem, pairs: EligiblePairs, value: np.ndarray) -> Pruning:
+def dense_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for non-negative integers, by counting
+    (linear time) when their range is small, else by sorting."""
+    values = np.asarray(values, np.int64)
+    top = int(values.max(initial=-1)) + 1
+    if top > 8 * len(values) + 1_000_000:
+        unique, inverse = np.unique(values, return_inverse=True)
+        return unique, inverse.reshape(-1)
+    present = np.zeros(top, bool)
+    present[values] = True
+    code = np.cumsum(present) - 1
+    return np.flatnonzero(present), code[values]
+
+
+def prune_pairs(problem: AllocationProblem, pairs: EligiblePairs, value: np.ndarray,
+                post_capacity: np.ndarray | None = None) -> Pruning:
     """Keep each (target, exchange group)'s best ``K_g`` pairs, and protected candidates' pairs.
 
     Parameters
@@ -225,6 +239,9 @@ def prune_pairs(problem: AllocationProblem, pairs: EligiblePairs, value: np.ndar
         All eligible pairs.
     value : (n_post_pairs + n_rank_pairs,) float
         Objective value of each pair, post pairs first (``objective_terms(...).value``).
+    post_capacity : (n_posts,) int, optional
+        Holders each post row allows (1 when None; a class of interchangeable posts,
+        ``optimize.presolve.aggregate``, allows its size). The proof holds for any cap_t.
 
     Returns
     -------
@@ -233,15 +250,16 @@ def prune_pairs(problem: AllocationProblem, pairs: EligiblePairs, value: np.ndar
     n_post, n_rank = pairs.n_post_pairs, pairs.n_rank_pairs
     cand = np.concatenate([pairs.post_candidate, pairs.rank_candidate])
     target = np.concatenate([pairs.post_post, problem.n_posts + pairs.rank_pool])
-    capacity = np.concatenate([np.ones(problem.n_posts, np.int64), problem.pools.headroom])
+    posts_cap = (np.ones(problem.n_posts, np.int64) if post_capacity is None
+                 else np.asarray(post_capacity, np.int64))
+    capacity = np.concatenate([posts_cap, problem.pools.headroom])
     keep = np.ones(n_post + n_rank, bool)
     ranked = np.flatnonzero(~protected_candidates(problem)[cand])
     if len(ranked):
         group = exchange_groups(problem)[cand[ranked]]
         n_groups = int(group.max()) + 1
-        key = target[ranked] * n_groups + group
-        keys, at, count = np.unique(key, return_inverse=True, return_counts=True)
-        at = at.reshape(-1)
+        keys, at = dense_codes(target[ranked] * n_groups + group)
+        count = np.bincount(at, minlength=len(keys))
         key_target, key_group = keys // n_groups, keys % n_groups
         # K_g: no feasible proposal moves more unprotected members of g than this
         k_group = np.bincount(key_group, np.minimum(capacity[key_target], count),

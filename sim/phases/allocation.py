@@ -42,6 +42,7 @@ from scipy.sparse.csgraph import maximum_bipartite_matching
 import optimize
 from optimize import AllocationProblem, Candidates, Fit, MoveKind, Posts, RankPools, Rules
 from optimize.eligibility import eligible_pairs
+from optimize.presolve.aggregate import aggregate_posts
 from optimize.regulations import Regulations
 from optimize.rules import Composition, Eligibility, Limits, Targets, Weights
 from scenarios.schema import Mobility, PromotionRule, Scenario
@@ -215,6 +216,12 @@ class Allocation:
         return out
 
 
+PRUNE_MIN_PAIRS = 500
+"""Programs of at most this many eligible pairs are not pruned: on the yearly problems of
+20-year ``ordos`` and ``baseline`` runs, pruning a program of 49 pairs cost 0.6 ms more than
+it saved and one of about 1,900 pairs saved 2.6 ms (replayed solves, one core)."""
+
+
 def _solve(
     population: Population,
     organisation: Organisation,
@@ -232,13 +239,14 @@ def _solve(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, optimize.SolveStatus | None]:
     """Build one problem over ``candidate_rows`` and ``post_index``, solve, map back.
 
-    The solve prunes the pairs no optimal proposal needs (``optimize.presolve.prune``,
-    exact: the whole program's optimum). At the bundled sizes that changes little (solver
-    CPU 0.88x on a 20-year ``ordos`` run, 1.05x on ``zhangdian``: ``python
-    benchmarks/presolve_replay.py``); at 10,000 cadres it drops 288k of a year's 470k
-    pairs (``python benchmarks/simulation.py --scale``). Where two proposals are equally
-    good (two posts of one level and weight), which one is returned is the solver's
-    choice on either program, deterministic for given inputs.
+    The solve treats the open posts of one level (same minimum rank and weight) as one
+    target with a capacity (``optimize.presolve.aggregate``) and prunes the pairs no
+    optimal proposal needs (``optimize.presolve.prune``); both are exact (the whole
+    program's optimum). Which post of a level each appointee then takes is drawn at
+    random, seeded by the posts and appointees (deterministic for given inputs). At
+    10,000 cadres a year's program shrinks from 470k columns to about 5,000
+    (``python benchmarks/simulation.py --scale``). Where two candidates are equally
+    good, which one is returned is the solver's choice, deterministic for given inputs.
 
     ``worst_posts`` is ``(len(post_index),) bool``: posts that go to the lowest
     scores (the fit ``1 / score^2`` of every candidate for them turns the objective
@@ -298,7 +306,8 @@ def _solve(
     problem = AllocationProblem(candidates, posts, pools, rules, fit=fit, unit_names=unit_names,
                                 pool_names=organisation.pool_names, regulations=regulations)
     problem = within_reach(problem)
-    proposal = optimize.allocate(problem, explain=False, prune=True)
+    proposal = optimize.allocate(problem, explain=False, prune=True, aggregate=True,
+                                 prune_min_pairs=PRUNE_MIN_PAIRS)
     moves = proposal.moves
     is_post = np.array([k is MoveKind.POST for k in moves.kind], bool)
     rows = candidate_rows[moves.candidate]
@@ -437,18 +446,32 @@ def within_reach(problem: AllocationProblem) -> AllocationProblem:
     elastic program (``optimize.relax``) to miss it by as little as possible: a second
     solve. Asking for the matching's size instead puts as many young cadres into county
     posts as eligibility allows, with one solve (other rules may still bind, rarely).
+
+    Only ``min(matching, short)`` matters, so interchangeable posts
+    (``optimize.presolve.aggregate``) are matched as one class of ``min(size, short)``
+    slots: no matching larger than ``short`` needs more slots of a class, and a
+    smaller one fits in them. At 100,000 cadres that is a few thousand edges, not
+    young candidates x county posts.
     """
     rules = problem.rules.composition
     k = next((k for k, r in enumerate(rules) if r.attribute == YOUNG_COUNTY), None)
     if k is None:
         return problem
     rule = rules[k]
-    pairs = eligible_pairs(problem)
+    classes = aggregate_posts(problem)
+    grouped = classes.problem if classes else problem
+    size = classes.size if classes else np.ones(problem.n_posts, np.int64)
     young = problem.regulations.attribute(YOUNG_COUNTY, problem.n_candidates) == rule.value
-    counted = young[pairs.post_candidate] & rule.counts_level(problem.posts.level[pairs.post_post])
-    graph = sp.csr_array((np.ones(int(counted.sum())), (pairs.post_candidate[counted],
-                                                        pairs.post_post[counted])),
-                         shape=(problem.n_candidates, len(problem.posts)))
+    pairs = eligible_pairs(grouped, candidates=young,
+                           posts=rule.counts_level(grouped.posts.level))
+    slots = np.minimum(size, rule.min_count)
+    first_slot = np.concatenate([[0], np.cumsum(slots)])
+    per_pair = slots[pairs.post_post]
+    cand = np.repeat(pairs.post_candidate, per_pair)
+    slot = (np.repeat(first_slot[pairs.post_post], per_pair)
+            + np.arange(len(cand)) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair))
+    graph = sp.csr_array((np.ones(len(cand)), (cand, slot)),
+                         shape=(problem.n_candidates, int(first_slot[-1])))
     reachable = int(np.count_nonzero(maximum_bipartite_matching(graph, perm_type="column") >= 0))
     if reachable >= rule.min_count:
         return problem

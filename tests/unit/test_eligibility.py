@@ -112,3 +112,26 @@ def test_pairs_are_sorted_and_unique_on_a_random_instance():
     ]
     found = zip(pairs.post_candidate.tolist(), pairs.post_post.tolist(), strict=True)
     assert list(found) == expected
+
+
+def test_pairs_of_some_candidates_and_posts_are_those_of_all_filtered():
+    # relief ranks every candidate: restricting must not change who is eligible where
+    rng = np.random.default_rng(4)
+    n, m = 120, 15
+    c = Candidates.build(unit=rng.integers(0, 4, n), rank=rng.integers(0, 3, n),
+                         age=rng.integers(25, 58, n), years_in_grade=rng.uniform(0, 5, n),
+                         score=rng.uniform(0, 100, n), pool=rng.integers(0, 2, n))
+    p = Posts.build(unit=rng.integers(0, 4, m), level=rng.integers(1, 4, m),
+                    min_rank=rng.integers(0, 3, m))
+    q = RankPools(pool=[0, 0, 1, 1], rank=[1, 2, 1, 2], headroom=[2, 1, 2, 1])
+    rules = Rules(eligibility=Eligibility(min_years_relief=2.0, relief_top_share=0.2))
+    problem = AllocationProblem(c, p, q, rules)
+    some_c, some_p = rng.random(n) < 0.4, rng.random(m) < 0.5
+    full, part = eligible_pairs(problem), eligible_pairs(problem, candidates=some_c, posts=some_p)
+    keep = some_c[full.post_candidate] & some_p[full.post_post]
+    assert part.post_candidate.tolist() == full.post_candidate[keep].tolist()
+    assert part.post_post.tolist() == full.post_post[keep].tolist()
+    keep_rank = some_c[full.rank_candidate]
+    assert part.rank_candidate.tolist() == full.rank_candidate[keep_rank].tolist()
+    assert part.rank_pool.tolist() == full.rank_pool[keep_rank].tolist()
+    assert part.relieved.tolist() == full.relieved.tolist()

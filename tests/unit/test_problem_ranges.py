@@ -76,10 +76,24 @@ def test_the_pair_bound_counts_rank_and_post_level():
 def test_an_allocation_too_large_for_memory_is_refused_before_building():
     n = 200_000  # 4e10 pairs x 400 bytes = 16 TB: more than any machine this runs on
     assert n * n * BYTES_PER_PAIR["fast"] > machine_memory_bytes()
+    huge = problem(np.ones(n), n_posts=n)  # stating it costs nothing; building would
     with pytest.raises(ProblemError, match=r"^the allocation is too large: up to "
                                            r"40,000,200,000 eligible candidate-post pairs would "
                                            r"need about [\d,.]+ GiB with the fast backend"):
-        problem(np.ones(n), n_posts=n)
+        allocate(huge, explain=False)
+
+
+def test_interchangeable_posts_are_sized_as_classes():
+    # 2,000 candidates x 100,000 alike posts: 2e8 pairs (80 GB) post by post, refused; over
+    # the one class of posts, 2,000 pairs, and every candidate gets a post of it
+    n, m = 2_000, 100_000
+    assert n * m * BYTES_PER_PAIR["fast"] > machine_memory_bytes()
+    alike = problem(np.arange(n, dtype=float) % 7 + 1.0, n_posts=m)
+    with pytest.raises(ProblemError, match="too large"):
+        allocate(alike, explain=False)
+    proposal = allocate(alike, explain=False, aggregate=True)
+    assert proposal.status is SolveStatus.OPTIMAL and proposal.n_variables == n + n
+    assert len(np.unique(proposal.moves.target)) == n
 
 
 def write_fit(folder, value: str):

@@ -360,3 +360,39 @@ def test_county_young_shortfall_counts_young_holders():
     assert county_young_shortfall(moved, org, s) == 1
     longer = s.with_values({"policy.promotion.county_term_years": 7})
     assert county_young_shortfall(moved, org, longer) == 0  # holder 1 still in the term
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_within_reach_matches_young_candidates_to_classes_as_to_posts(seed):
+    # The count is lowered to min(k, the largest matching of young candidates to county posts);
+    # matching to classes of min(size, k) slots must give what matching to the posts gives.
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import maximum_bipartite_matching
+
+    from optimize.eligibility import eligible_pairs
+    from optimize.rules import Composition
+    from sim.phases.allocation import YOUNG_COUNTY, within_reach
+
+    rng = np.random.default_rng(seed)
+    n, m = 40, 12
+    young = rng.random(n) < 0.3
+    candidates = optimize.Candidates.build(
+        unit=rng.integers(0, 3, n), rank=rng.integers(1, 4, n), age=np.where(young, 35, 50),
+        years_in_grade=rng.uniform(0, 4, n), score=rng.uniform(1, 9, n))
+    posts = optimize.Posts.build(unit=rng.integers(0, 3, m), level=rng.integers(2, 4, m),
+                                 min_rank=rng.integers(2, 4, m))
+    k = int(rng.integers(1, 8))
+    rules = optimize.Rules(composition=(Composition(attribute=YOUNG_COUNTY, value="1",
+                                                    min_count=k, levels=(3,)),))
+    problem = optimize.AllocationProblem(
+        candidates, posts, optimize.RankPools(pool=[0], rank=[9], headroom=[0]), rules,
+        regulations=optimize.Regulations(attributes={
+            YOUNG_COUNTY: np.where(young, "1", "0").astype(object)}))
+    pairs = eligible_pairs(problem)
+    counted = young[pairs.post_candidate] & (posts.level[pairs.post_post] == 3)
+    graph = sp.csr_array((np.ones(int(counted.sum())),
+                          (pairs.post_candidate[counted], pairs.post_post[counted])), shape=(n, m))
+    largest = int(np.count_nonzero(maximum_bipartite_matching(graph, perm_type="column") >= 0))
+    lowered = within_reach(problem).rules.composition
+    asked = lowered[0].min_count if lowered else 0
+    assert asked == min(k, largest)

@@ -217,3 +217,66 @@ def test_a_warm_started_mip_returns_its_optimum_not_the_warm_start():
     assert cold.objective == pytest.approx(64.8)
     assert warm.objective == pytest.approx(cold.objective)
     assert float(program.cost @ warm.x) == pytest.approx(warm.objective)
+
+
+# --- branching on counts (young share 35.2 -> 35 or 36) before any MIP ---
+
+def test_a_fractional_share_count_is_closed_by_branching_not_by_the_mip():
+    # The LP of test_fractional_relaxation_falls_back_to_mip takes half of each candidate:
+    # the young count is 0.5. Y <= 0 leaves the post to nobody (share 0/0 met, value 0); Y >= 1
+    # gives it to the young one (1). Both LPs are integral: the optimum without a MIP.
+    from optimize.formulation import count_expressions
+
+    c = Candidates.build(
+        unit=[0, 0], rank=[1, 1], age=[50, 30], years_in_grade=[3, 3], score=[10, 1]
+    )
+    p = Posts.build(unit=[0], level=[1], min_rank=[1])
+    q = RankPools(pool=[0], rank=[5], headroom=[0])
+    rules = Rules(targets=Targets(young_share_min=0.5))
+    form = build_formulation(AllocationProblem(c, p, q, rules))
+    counts = count_expressions(form)
+    assert counts.toarray().tolist() == [[0.0, 1.0], [1.0, 1.0]]  # the young; every move
+    result = solve_program(form, counts=counts)
+    assert result.method == "count-branch"
+    assert result.status is ResultStatus.OPTIMAL and result.gap == 0.0
+    assert result.objective == pytest.approx(1.0)
+    assert result.x.tolist() == [0.0, 1.0]
+    assert result.row_dual is not None and len(result.row_dual) == form.n_rows
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("path", ["whole", "sifted"])
+def test_count_branching_reaches_the_mip_optimum(seed, path):
+    from optimize.formulation import count_expressions, seed_columns, share_rows
+
+    targets = dict(young_share_min=0.3 + 0.05 * (seed % 5), frontline_share_min=0.45)
+    form = build_formulation(_must_fill_problem(150, 12, seed, **targets))
+    options = {} if path == "whole" else dict(seed_columns=seed_columns(form, per_row=1),
+                                              lazy_rows=share_rows(form))
+    branched = solve_program(form, counts=count_expressions(form), **options)
+    mip = solve_program(form, lp_first=False)
+    assert branched.status is mip.status
+    if mip.status is ResultStatus.OPTIMAL:
+        assert branched.objective == pytest.approx(mip.objective, rel=1e-9, abs=1e-9)
+        activity = form.matrix @ branched.x
+        assert np.all(activity >= form.row_lower - 1e-7)
+        assert np.all(activity <= form.row_upper + 1e-7)
+        assert set(np.unique(branched.x)) <= {0.0, 1.0}
+
+
+def test_count_branching_hands_over_to_the_mip_when_its_budget_ends(monkeypatch):
+    # With room for the root only, every fractional LP stays open: the MIP over the columns
+    # the open LPs' reduced costs keep must still give the whole MIP's optimum.
+    import optimize.solve as solve_module
+    from optimize.formulation import count_expressions
+
+    monkeypatch.setattr(solve_module, "MAX_COUNT_NODES", 1)
+    for seed in range(6):
+        form = build_formulation(_must_fill_problem(150, 12, seed, young_share_min=0.45,
+                                                    frontline_share_min=0.55))
+        branched = solve_program(form, counts=count_expressions(form))
+        mip = solve_program(form, lp_first=False)
+        assert branched.status is mip.status
+        if mip.status is ResultStatus.OPTIMAL:
+            assert branched.method in ("mip", "lp-integral")
+            assert branched.objective == pytest.approx(mip.objective, rel=1e-9, abs=1e-9)
