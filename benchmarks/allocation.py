@@ -1,8 +1,9 @@
 """Allocation benchmark: our fast path and pulp backend against a naive pulp model, one run.
 
-    python benchmarks/allocation.py [--quick] [--seed N] [--orlib DIR]
+    python benchmarks/allocation.py [--quick] [--seed N] [--orlib DIR] [--cases abcdefgh]
+                                    [--ortools-python PATH]
 
-Six cases, each against a baseline measured in the same run:
+Eight cases, each against a baseline measured in the same run:
 
 (a) in-loop size (the yearly allocation inside a simulation): 1,000 candidates,
     50 posts, 8 pools, the default side rules on (young and frontline shares,
@@ -31,6 +32,22 @@ Six cases, each against a baseline measured in the same run:
     ``experiments.common.runner.limit_native_threads``) against the libraries' default
     (a thread per core), alternating county by county in this process: median wall
     and CPU time (``time.process_time``, all threads of the process).
+(h) the one-shot instance of (c) (the same ``synthetic_county`` call) as a pure assignment,
+    against OR-Tools' min-cost flow. Switched off: the young and frontline share rows
+    (``young_share_min`` and ``frontline_share_min`` set to 0) and the unit outflow limit
+    (``max_outflow_per_unit = -1``); left: each candidate at most one move, each post at
+    most one holder (exactly one for its must-fill posts), each pool-rank at most its
+    headroom. Ours, in this process: ``optimize.allocate(problem, explain=False)`` and
+    ``allocate(..., explain=False, aggregate=True, prune=True)`` (the simulation's call),
+    each timed as a whole (pairs, build, solve, moves; wall and ``time.process_time``)
+    after a warm-up on an in-loop county.
+    OR-Tools: the eligible pairs, their objective values and the headroom go to a
+    temporary .npz that ``benchmarks/ortools_flow.py`` solves with ``SimpleMinCostFlow``
+    in a child process (OR-Tools and highspy ship clashing ``libhighs.so.1``), run by
+    ``--ortools-python`` (default: this interpreter when it has OR-Tools; otherwise the
+    OR-Tools rows are skipped with a note). Costs are ``-round(value * FLOW_SCALE)``;
+    the optima agree when they differ by at most ``n * 0.5 / FLOW_SCALE`` (the rounding).
+    Target: ours <= 3x OR-Tools' solve time (``SimpleMinCostFlow.solve()`` only).
 
 ``--quick`` shrinks repeats and sizes for a smoke run (its verdicts are not the
 targets' verdicts). Timings depend on the machine; nothing here asserts.
@@ -40,6 +57,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
+import json
 import os
 import platform
 import resource
@@ -65,7 +84,7 @@ from experiments.allocation.orlib import (
 )
 from experiments.allocation.synthetic import draw_people, synthetic_county, write_inputs
 from optimize.eligibility import eligible_pairs
-from optimize.formulation import build_formulation, seed_columns
+from optimize.formulation import RowFamily, build_formulation, objective_terms, seed_columns
 from optimize.problem import AllocationProblem
 from optimize.proposal import Backend
 from optimize.solve import solve_program
@@ -77,6 +96,16 @@ NAIVE_RATIO = 10.0
 ONE_SHOT_SECONDS = 30.0
 ONE_SHOT_BYTES = 4 * 2**30
 STRAIGHT_MIP_LIMIT = 600.0  # seconds; the LP-first time is reported either way
+FLOW_RATIO = 3.0  # case (h): ours <= 3x OR-Tools' min-cost flow solve
+# Min-cost flow needs integer costs. The values of (h)'s instance run from 27 to 349: at 1e6
+# each move's rounding is <= 5e-7, all of them <= 0.025 on 50,000 candidates (~3e-8 of the
+# optimum, below the solvers' tolerances), while |cost| * nodes (~2e13) stays far inside
+# int64 (OR-Tools refuses cost ranges that could overflow; cost scaling's phases also grow
+# with the log of the largest cost).
+FLOW_SCALE = 1_000_000
+ORTOOLS_CHILD = Path(__file__).with_name("ortools_flow.py")
+ORTOOLS_MISSING = ("OR-Tools not installed: pip install ortools (Apache-2.0) in a separate venv "
+                   "and pass --ortools-python")
 
 
 @dataclass(frozen=True)
@@ -493,8 +522,100 @@ def blas_child(sizes: Sizes, seed: int, setting: str) -> None:
     print(statistics.median(wall), statistics.median(cpu), threads)
 
 
+# -- (h) against OR-Tools' min-cost flow -----------------------------------------------------
+def pure_assignment(problem: AllocationProblem) -> AllocationProblem:
+    """``problem`` with the share rows and the unit outflow limit switched off."""
+    problem = with_outflow_limit(problem, -1)
+    targets = problem.rules.targets.model_copy(update={"young_share_min": 0.0,
+                                                       "frontline_share_min": 0.0})
+    return dataclasses.replace(problem, rules=problem.rules.model_copy(
+        update={"targets": targets}))
+
+
+def write_flow_instance(problem: AllocationProblem, path: Path) -> None:
+    """The eligible pairs, their objective values, headroom and must-fill flags (.npz)."""
+    pairs = eligible_pairs(problem)
+    value = objective_terms(problem, pairs).value
+    np.savez(path, n_candidates=problem.n_candidates, n_posts=problem.n_posts, scale=FLOW_SCALE,
+             post_candidate=pairs.post_candidate, post_post=pairs.post_post,
+             post_value=value[:pairs.n_post_pairs], rank_candidate=pairs.rank_candidate,
+             rank_pool=pairs.rank_pool, rank_value=value[pairs.n_post_pairs:],
+             headroom=problem.pools.headroom, must_fill=problem.posts.must_fill)
+
+
+def ortools_interpreter(given: str | None) -> str | None:
+    """``--ortools-python``, else this interpreter if it has OR-Tools, else None."""
+    if given:
+        return given
+    return sys.executable if importlib.util.find_spec("ortools") else None
+
+
+def run_ortools_flow(problem: AllocationProblem, python: str) -> tuple[dict | None, float, str]:
+    """(the child's JSON or None, the child's wall seconds from outside, its error text)."""
+    with tempfile.TemporaryDirectory(prefix="youwei_bench_") as tmp:
+        path = Path(tmp) / "flow.npz"
+        write_flow_instance(problem, path)
+        start = time.perf_counter()
+        try:
+            done = subprocess.run([python, str(ORTOOLS_CHILD), str(path)], capture_output=True,
+                                  text=True, check=False)
+        except OSError as error:
+            return None, 0.0, f"--ortools-python {python}: {error}"
+        wall = time.perf_counter() - start
+    if done.returncode != 0:
+        return None, wall, done.stderr.strip()[-2000:]
+    return json.loads(done.stdout.splitlines()[-1]), wall, ""
+
+
+def flow_case(sizes: Sizes, seed: int, ortools_python: str | None = None) -> list[Row]:
+    """(h) the one-shot instance of (c) as a pure assignment: ours against OR-Tools' flow."""
+    n, m, pools = sizes.one_shot
+    problem = pure_assignment(synthetic_county(
+        n, m, pools, seed=seed, eligible_posts_per_candidate=sizes.eligible_posts_per_candidate))
+    families = {RowFamily(f).name.lower() for f in np.unique(build_formulation(problem).row_family)}
+    case = f"(h) one-shot {n:,}x{m:,}, shares off"
+    rows = [Row(case, "program rows", ", ".join(sorted(families)), "one_move, pool, post",
+                met(families == {"one_move", "pool", "post"}))]
+    fast_allocate(pure_assignment(synthetic_county(*sizes.in_loop, seed=seed)))  # warm-up
+    ours = {}
+    for name, options in (("ours, allocate", {}),
+                          ("ours, allocate(aggregate, prune)", {"aggregate": True, "prune": True})):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        proposal = optimize.allocate(problem, explain=False, **options)
+        wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        ours[name] = (wall, proposal.objective)
+        rows.append(Row(case, f"{name}: wall / CPU", f"{seconds(wall)} / {seconds(cpu)}", "",
+                        f"{proposal.status.value}, {proposal.method}"))
+    python = ortools_interpreter(ortools_python)
+    if python is None:
+        return [*rows, Row(case, "OR-Tools min-cost flow", "skipped", "", ORTOOLS_MISSING)]
+    flow, child_wall, error = run_ortools_flow(problem, python)
+    if flow is None or flow["status"] != "OPTIMAL":
+        print(error, file=sys.stderr)
+        status = flow["status"] if flow else "child failed (see stderr)"
+        return [*rows, Row(case, "OR-Tools min-cost flow", status, "OPTIMAL", met(False))]
+    rows += [
+        Row(case, f"OR-Tools {flow['ortools']}: network", f"{flow['nodes']:,} nodes, "
+            f"{flow['arcs']:,} arcs; built in {seconds(flow['build_wall'])}"),
+        Row(case, "OR-Tools solve(): wall / CPU",
+            f"{seconds(flow['solve_wall'])} / {seconds(flow['solve_cpu'])}"),
+        Row(case, "OR-Tools whole child: wall / CPU",
+            f"{seconds(child_wall)} / {seconds(flow['child_cpu'])}", "", "start-up, load, build"),
+    ]
+    bound = n * 0.5 / FLOW_SCALE
+    for name, (wall, objective) in ours.items():
+        ratio = wall / flow["solve_wall"]
+        rows.append(Row(case, f"{name} / OR-Tools solve", f"{ratio:.2f}x",
+                        f"<= {FLOW_RATIO:g}x", met(ratio <= FLOW_RATIO)))
+        gap = abs(objective - flow["objective"])
+        rows.append(Row(case, f"{name}: same optimum", f"{objective:,.4f} vs "
+                        f"{flow['objective']:,.4f} (|diff| {gap:.2g})", f"<= {bound:g}",
+                        met(gap <= bound)))
+    return rows
+
+
 CASES = {"a": in_loop_case, "b": lp_first_case, "c": one_shot_case, "d": orlib_case,
-         "e": regulations_case, "f": pruning_case, "g": blas_threads_case}
+         "e": regulations_case, "f": pruning_case, "g": blas_threads_case, "h": flow_case}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -504,8 +625,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--orlib", type=Path, default=DEFAULT_ORLIB_DIR,
                         help="folder of the OR-Library files (default: %(default)s)")
     parser.add_argument("--blas-child", choices=("default", "limited"), help=argparse.SUPPRESS)
-    parser.add_argument("--cases", default="abcdefg",
-                        help="which cases to run (default: abcdefg)")
+    parser.add_argument("--cases", default="abcdefgh",
+                        help="which cases to run (default: abcdefgh)")
+    parser.add_argument("--ortools-python", metavar="PATH",
+                        help="interpreter with OR-Tools for case (h) (default: this one if it "
+                             "has OR-Tools, else the OR-Tools rows are skipped)")
     return parser.parse_args(argv)
 
 
@@ -520,7 +644,12 @@ def main(argv: list[str] | None = None) -> None:
     for key in args.cases:
         start = time.perf_counter()
         case = CASES[key]
-        new = case(sizes, args.orlib) if key == "d" else case(sizes, args.seed)
+        if key == "d":
+            new = case(sizes, args.orlib)
+        elif key == "h":
+            new = case(sizes, args.seed, args.ortools_python)
+        else:
+            new = case(sizes, args.seed)
         print(f"  case ({key}) done in {time.perf_counter() - start:.1f} s", flush=True)
         rows += new
     print()

@@ -38,11 +38,10 @@ INTEGRALITY_TOL = 1e-6
 PRICING_TOL = 1e-9
 BIG_M = 1_000.0  # artificial cost, in units of the largest |objective coefficient|
 MIN_ENTERING = 2_000  # columns admitted per round of column generation, at least
-# HiGHS simplex_strategy values. Column generation re-solves after adding columns, which
-# keeps the basis primal feasible (primal simplex resumes from it); after adding rows the
-# basis stays dual feasible (dual simplex resumes). On the 10,000-cadre yearly program of
-# benchmarks/simulation.py --scale, primal re-solves halved the LP's time.
-DUAL_SIMPLEX, PRIMAL_SIMPLEX = 1, 4
+# HiGHS simplex_strategy: dual simplex for every (re-)solve. Primal re-solves after adding
+# columns (the basis stays primal feasible) were faster on some large programs and slower on
+# others, among them the programs over post classes the model builds, so dual stays.
+DUAL_SIMPLEX = 1
 
 
 class ResultStatus(StrEnum):
@@ -288,7 +287,7 @@ class _Sifter:
         self.h.passModel(lp)
         self.h.setOptionValue("solver", "simplex")
         self.h.setOptionValue("presolve", "off")  # re-solves start from the previous basis
-        self.strategy = PRIMAL_SIMPLEX
+        self.h.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
 
     @property
     def n_model_cols(self) -> int:
@@ -305,7 +304,7 @@ class _Sifter:
         """
         while True:
             self.rounds += 1
-            _run(self.h, self.strategy)
+            self.h.run()
             if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 return None
             x = self.x()
@@ -338,7 +337,6 @@ class _Sifter:
             [self.real_pos, self.n_model_cols + np.arange(len(entering))])
         self.cols = np.concatenate([self.cols, entering])
         self.in_set[entering] = True
-        self.strategy = PRIMAL_SIMPLEX
 
     def set_bounds(self, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         """New bounds for ``rows`` (a branch): rows in the model change, the others wait
@@ -354,7 +352,6 @@ class _Sifter:
                        & (np.isfinite(self.lower[rows]) | np.isfinite(self.upper[rows]))]
         if len(bounded):
             self.add_rows(bounded, both_signs=True)
-        self.strategy = DUAL_SIMPLEX
 
     def add_rows(self, rows: np.ndarray, both_signs: bool = False) -> None:
         """Add ``rows`` of the program (over the model's real columns), each with an
@@ -376,7 +373,6 @@ class _Sifter:
         self.rows = np.concatenate([self.rows, rows])
         self.lazy[rows] = False
         self.model_matrix = self.matrix[self.rows, :]
-        self.strategy = DUAL_SIMPLEX
 
     def values(self) -> np.ndarray:
         return np.asarray(self.h.getSolution().col_value)
@@ -426,6 +422,7 @@ def _solve_lp_two_phase(
     h = _highs(time_limit)
     _pass_lp(h, _WithArtificials(program, matrix, cols, artificial))
     h.setOptionValue("solver", "simplex")
+    h.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
     h.setOptionValue("presolve", "off")  # re-solves start from the previous basis
     in_set = np.zeros(n, bool)
     in_set[cols] = True
@@ -469,9 +466,9 @@ def _solve_lp_whole(program: LinearProgram, matrix: sp.csc_array,
                     time_limit: float | None) -> LpResult:
     n = matrix.shape[1]
     h = _highs(time_limit)
-    _pass_lp(h, _Restricted(program, matrix, np.arange(n)))
+    _pass_lp(h, program, matrix)
     h.setOptionValue("solver", "simplex")
-    h.setOptionValue("simplex_strategy", 1)
+    h.setOptionValue("simplex_strategy", DUAL_SIMPLEX)
     h.run()
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:
@@ -493,10 +490,9 @@ def _sift(h: highspy.Highs, program: LinearProgram, matrix: sp.csc_array, cost: 
     the columns now in the model, and the number of rounds.
     """
     rounds = 0
-    strategy = PRIMAL_SIMPLEX
     while True:
         rounds += 1
-        _run(h, strategy)
+        h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None, cols, rounds
         row_dual = np.asarray(h.getSolution().row_dual)
@@ -508,12 +504,6 @@ def _sift(h: highspy.Highs, program: LinearProgram, matrix: sp.csc_array, cost: 
         _add_columns(h, cost, program.col_upper, matrix, entering)
         cols = np.concatenate([cols, entering])
         in_set[entering] = True
-        strategy = PRIMAL_SIMPLEX
-
-
-def _run(h: highspy.Highs, strategy: int) -> None:
-    h.setOptionValue("simplex_strategy", strategy)
-    h.run()
 
 
 def _artificial_block(program: LinearProgram) -> sp.csc_array:
@@ -862,8 +852,10 @@ def _remaining(time_limit: float | None, start: float) -> float | None:
     return max(0.1, float(time_limit) - (time.perf_counter() - start))
 
 
-def _pass_lp(h: highspy.Highs, program: LinearProgram) -> None:
-    matrix = sp.csc_array(program.matrix)
+def _pass_lp(h: highspy.Highs, program: LinearProgram,
+             matrix: sp.csc_array | None = None) -> None:
+    """Hand ``program`` to ``h`` (``matrix``: its matrix already in CSC form, if at hand)."""
+    matrix = sp.csc_array(program.matrix) if matrix is None else matrix
     lp = highspy.HighsLp()
     lp.num_col_ = matrix.shape[1]
     lp.num_row_ = matrix.shape[0]
