@@ -139,13 +139,20 @@ def exchange_groups(problem: AllocationProblem) -> np.ndarray:
         flags.append(c.frontline)
     for rule in (*rules.composition, *rules.team):
         flags.append(problem.regulations.attribute(rule.attribute, n) == rule.value)
-    columns = [np.asarray(f, np.int64) for f in flags]
-    if rules.limits.max_outflow_per_unit >= 0:
-        columns.append(c.unit)
-    if not columns:
-        return np.zeros(n, np.int64)
-    _, group = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
-    return group.reshape(-1).astype(np.int64)
+    by_unit = rules.limits.max_outflow_per_unit >= 0
+    if len(flags) > MAX_FLAG_BITS:  # too many rules for one integer code
+        columns = [np.asarray(f, np.int64) for f in flags] + ([c.unit] if by_unit else [])
+        _, group = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
+        return group.reshape(-1).astype(np.int64)
+    code = np.zeros(n, np.int64)
+    for k, flag in enumerate(flags):  # one bit per flag, then the unit above them
+        code |= np.asarray(flag, np.int64) << k
+    if by_unit:
+        code += np.asarray(c.unit, np.int64) << len(flags)
+    return dense_codes(code)[1] if n else code
+
+
+MAX_FLAG_BITS = 30  # flags packed into one int64 code, with room for unit codes above them
 
 
 def protected_candidates(problem: AllocationProblem) -> np.ndarray:
@@ -161,6 +168,28 @@ def protected_candidates(problem: AllocationProblem) -> np.ndarray:
 
 SHARED_BUDGET = 10_000_000
 """Most (signature, target, target) triples :func:`shared_quotas` may form; beyond, K_g."""
+
+
+DENSE_TARGETS, DENSE_GROUPS = 64, 32
+"""Up to these many targets and groups (a county's program over post classes), the counts
+n_g(t, t') come from a dense eligibility matrix: one small product per group."""
+
+
+def _dense_quotas(at: np.ndarray, n_movers: int, target: np.ndarray, group: np.ndarray,
+                  capacity: np.ndarray, n_groups: int) -> np.ndarray:
+    """:func:`shared_quotas` by dense counting (``at``: each pair's mover code)."""
+    n_targets = len(capacity)
+    eligible = np.zeros((n_movers, n_targets))
+    eligible[at, target] = 1.0
+    mover_group = np.zeros(n_movers, np.int64)
+    mover_group[at] = group
+    out = np.zeros(n_groups * n_targets, np.int64)
+    for g in np.unique(mover_group).tolist():
+        members = eligible[mover_group == g]
+        both = np.rint(members.T @ members)  # n_g(t, t'): members eligible for both
+        share = np.minimum(capacity[None, :], both)
+        out[g * n_targets:(g + 1) * n_targets] = share.sum(axis=1).astype(np.int64)
+    return out
 
 
 def shared_quotas(cand: np.ndarray, target: np.ndarray, group: np.ndarray, capacity: np.ndarray,
@@ -185,6 +214,8 @@ def shared_quotas(cand: np.ndarray, target: np.ndarray, group: np.ndarray, capac
     """
     n_targets = len(capacity)
     movers, at = dense_codes(cand)
+    if n_targets <= DENSE_TARGETS and n_groups <= DENSE_GROUPS:
+        return _dense_quotas(at, len(movers), target, group, capacity, n_groups)
     # integer weights: sums below 2^53 are exact in floats whatever the order of the pairs
     weights = np.random.default_rng(0).integers(1, 2**21, (2, n_targets)).astype(float)
     hashes = [np.bincount(at, w[target], minlength=len(movers)) for w in weights]

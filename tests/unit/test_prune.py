@@ -17,7 +17,12 @@ from hypothesis import strategies as st
 from optimize import AllocationProblem, SolveStatus, allocate
 from optimize.eligibility import eligible_pairs
 from optimize.formulation import objective_terms
-from optimize.presolve.prune import exchange_groups, protected_candidates, prune_pairs
+from optimize.presolve.prune import (
+    exchange_groups,
+    protected_candidates,
+    prune_pairs,
+    shared_quotas,
+)
 from optimize.problem import Candidates, Posts, RankPools
 from optimize.regulations import ConflictKind, Conflicts, LockKind, Locks, Regulations
 from optimize.rules import Composition, Eligibility, Limits, Over, Rules, Targets, Team
@@ -226,3 +231,24 @@ def test_crowded_random_problems_are_pruned():
     pruned = [kept(random_problem(np.random.default_rng(seed)))[1].n_pruned
               for seed in range(12)]
     assert sum(n > 0 for n in pruned) >= 9 and sum(pruned) > 300
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_dense_and_sparse_counting_give_the_same_quotas(seed, monkeypatch):
+    # shared_quotas counts n_g(t, t') densely for few targets and groups, by signatures
+    # otherwise: both must give the same K_{t,g}
+    import optimize.presolve.prune as prune_module
+
+    rng = np.random.default_rng(seed)
+    n_cand, n_targets, n_groups = 60, int(rng.integers(2, 9)), int(rng.integers(1, 4))
+    pairs = {(int(i), int(t)) for i, t in zip(rng.integers(0, n_cand, 200),
+                                               rng.integers(0, n_targets, 200), strict=True)}
+    cand = np.array([i for i, _ in sorted(pairs)])
+    target = np.array([t for _, t in sorted(pairs)])
+    group = rng.integers(0, n_groups, n_cand)[cand]
+    capacity = rng.integers(0, 4, n_targets)
+    dense = shared_quotas(cand, target, group, capacity, n_groups)
+    monkeypatch.setattr(prune_module, "DENSE_TARGETS", 0)
+    sparse = shared_quotas(cand, target, group, capacity, n_groups)
+    assert sparse is not None and dense.tolist() == sparse.tolist()
+    assert dense.max() > 0
