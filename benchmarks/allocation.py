@@ -87,7 +87,7 @@ from optimize.eligibility import eligible_pairs
 from optimize.formulation import RowFamily, build_formulation, objective_terms, seed_columns
 from optimize.problem import AllocationProblem
 from optimize.proposal import Backend
-from optimize.solve import solve_program
+from optimize.solve import silence_highs_banner, solve_program
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -409,6 +409,7 @@ def environment() -> str:
 
 
 def highs_version() -> str:
+    silence_highs_banner()  # the first Highs() of a process prints its banner on stdout
     h = highspy.Highs()
     return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
 
