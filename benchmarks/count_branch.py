@@ -37,6 +37,7 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
 
 import optimize  # noqa: E402
 import sim.phases.allocation as allocation_phase  # noqa: E402
+from benchmarks.presolve_replay import yearly_problems  # noqa: E402
 from benchmarks.simulation import scaled, without_spinup  # noqa: E402
 from optimize.eligibility import eligible_pairs  # noqa: E402
 from optimize.formulation import (  # noqa: E402
@@ -50,27 +51,12 @@ from optimize.formulation import (  # noqa: E402
 from optimize.presolve.prune import prune_pairs  # noqa: E402
 from optimize.solve import solve_lp, solve_program  # noqa: E402
 from scenarios import load_scenario  # noqa: E402
-from sim.model import CadreModel  # noqa: E402
 
 
 def captured_problem(cadres: int, year: int, seed: int) -> optimize.AllocationProblem:
     """The first allocation problem of ``year`` of the scaled ordos world."""
     scenario = scaled(without_spinup(load_scenario("ordos")), cadres)
-    model = CadreModel(scenario, rng=seed)
-    captured, solve = [], optimize.allocate
-
-    def capture(problem, **options):
-        captured.append(problem)
-        return solve(problem, **options)
-
-    for _ in range(year - 1):
-        model.step()
-    allocation_phase.optimize.allocate = capture
-    try:
-        model.step()
-    finally:
-        allocation_phase.optimize.allocate = solve
-    return captured[0]
+    return yearly_problems(scenario, year, seed)[year - 1][0]
 
 
 def timed(function):
@@ -90,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     kept = prune_pairs(problem, pairs, objective_terms(problem, pairs).value).pairs
     form = build_formulation(problem, kept)
     print(f"ordos scaled to {problem.n_candidates:,} candidates, year {args.year}: "
-          f"{problem.n_posts:,} open posts, {form.n_cols:,} columns after pruning")
+          f"{problem.n_posts:,} open posts, {pairs.n_post_pairs + pairs.n_rank_pairs:,} "
+          f"eligible pairs, {form.n_cols:,} columns after pruning")
     young = form.rows_of(RowFamily.YOUNG_SHARE)
     lp = solve_lp(form, seed_columns=seed_columns(form), lazy_rows=share_rows(form))
     if len(young):

@@ -28,7 +28,7 @@ if str(REPO) not in sys.path:  # run as a script from anywhere
 
 import optimize  # noqa: E402
 import sim.phases.allocation as allocation_phase  # noqa: E402
-from scenarios import load_scenario  # noqa: E402
+from scenarios import Scenario, load_scenario  # noqa: E402
 from sim.model import CadreModel  # noqa: E402
 
 PATHS = {"whole program": {}, "pruned": {"prune": True},
@@ -43,20 +43,30 @@ PATHS = {"whole program": {}, "pruned": {"prune": True},
 
 def run_problems(name: str, years: int, seed: int) -> list[optimize.AllocationProblem]:
     """The allocation problems of ``years`` years of ``name`` after its spin-up."""
-    model = CadreModel(load_scenario(name), rng=seed)
-    problems, solve = [], optimize.allocate
+    return [p for year in yearly_problems(load_scenario(name), years, seed) for p in year]
+
+
+def yearly_problems(scenario: Scenario, years: int, seed: int
+                    ) -> list[list[optimize.AllocationProblem]]:
+    """Each year's allocation problems (in solve order) of ``years`` years of ``scenario``,
+    captured as ``sim.phases.allocation`` hands them to ``optimize.allocate`` (after the
+    spin-up, if any)."""
+    model = CadreModel(scenario, rng=seed)
+    out: list[list[optimize.AllocationProblem]] = []
+    solve = optimize.allocate
 
     def capture(problem, **options):
-        problems.append(problem)
+        out[-1].append(problem)
         return solve(problem, **options)
 
     allocation_phase.optimize.allocate = capture
     try:
         for _ in range(years):
+            out.append([])
             model.step()
     finally:
         allocation_phase.optimize.allocate = solve
-    return problems
+    return out
 
 
 def time_path(problems, options: dict, repeat: int) -> tuple[float, list]:

@@ -632,7 +632,7 @@ def _branch_on_counts(program: LinearProgram, integer: np.ndarray, lp: LpResult,
     so excluded finishes the proof (``"mip"``). Exact either way.
     ``python benchmarks/count_branch.py`` measures it against that MIP on a
     10,000-cadre yearly program where the young count is 35.2 (the two children
-    close the gap: 1.2 s against 12.0 s of CPU).
+    close the gap: 1.2-1.4 s against 12.0-14.3 s of CPU over two runs).
     """
     tolerance = 1e-9 * max(1.0, abs(lp.objective))
     node_lp = functools.partial(_count_node_lp, program, counts, time_limit, start,

@@ -6,8 +6,7 @@ Both run on the 58-cadre county of :mod:`tests.scenario_fixtures` (write it as
 ``{seed}`` and ``{trials}`` are filled in with ``str.format``.
 """
 
-EFFORT_COST = """\
-name = "effort_cost"
+_COMMON = """\
 world = "small.toml"
 years = 3
 seed = {seed}
@@ -21,12 +20,18 @@ batch = 8
 "policy.tolerance.discrimination" = {{ range = [0.5, 1.0] }}
 "policy.promotion.rule" = {{ levels = ["seniority", "merit", "blend"] }}
 "policy.bonus.top_share" = {{ range = [0.0, 0.3] }}
-"policy.bonus.amount" = {{ range = [0.0, 2.0] }}
-"policy.subsidy.frontline_premium" = {{ range = [0.0, 0.3] }}
+"""
+"""What both specs share: the world, sizes, seed, and four of their levers."""
 
+_UNCERTAINTY = """
 [uncertainties]
 "behaviour.sanction_cost" = {{ range = [2.5, 7.5] }}
+"""
 
+EFFORT_COST = 'name = "effort_cost"\n' + _COMMON + """\
+"policy.bonus.amount" = {{ range = [0.0, 2.0] }}
+"policy.subsidy.frontline_premium" = {{ range = [0.0, 0.3] }}
+""" + _UNCERTAINTY + """
 [objectives.mean_effort]
 direction = "max"
 
@@ -43,25 +48,7 @@ whole budget (money buys effort), six levers."""
 EFFORT_COST_REFERENCE = (0.0, 30.0)
 """Hypervolume reference of (-effort, cost): no effort, the budget."""
 
-EFFORT_PUNISHMENT = """\
-name = "effort_punishment"
-world = "small.toml"
-years = 3
-seed = {seed}
-replications = 1
-worlds = 2
-trials = {trials}
-batch = 8
-
-[levers]
-"policy.tolerance.excuse_rate" = {{ range = [0.0, 1.0] }}
-"policy.tolerance.discrimination" = {{ range = [0.5, 1.0] }}
-"policy.promotion.rule" = {{ levels = ["seniority", "merit", "blend"] }}
-"policy.bonus.top_share" = {{ range = [0.0, 0.3] }}
-
-[uncertainties]
-"behaviour.sanction_cost" = {{ range = [2.5, 7.5] }}
-
+EFFORT_PUNISHMENT = 'name = "effort_punishment"\n' + _COMMON + _UNCERTAINTY + """
 [objectives.mean_effort]
 direction = "max"
 

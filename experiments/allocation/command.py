@@ -122,7 +122,7 @@ def run_allocate(
     except AllocationError as error:
         return report_error(str(error) or "no feasible proposal found",
                             ExitCode.NO_PROPOSAL)
-    except ProblemError as error:  # too large for the pulp backend
+    except ProblemError as error:  # too large for memory (checked on the program to build)
         return report_error(str(error), ExitCode.BAD_INPUT)
     written = proposal if alternatives else only_ties(proposal)
     try:

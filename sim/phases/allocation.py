@@ -246,8 +246,9 @@ def _solve(
     optimal proposal needs (``optimize.presolve.prune``); both are exact (the whole
     program's optimum). Which post of a level each appointee then takes is drawn at
     random, seeded by the posts and appointees (deterministic for given inputs). At
-    10,000 cadres a year's program shrinks from 470k columns to about 5,000
-    (``python benchmarks/simulation.py --scale``). Where two candidates are equally
+    10,000 cadres a year's program shrinks from 470,260 eligible pairs post by post
+    (``python benchmarks/count_branch.py``) to about 5,000 columns (``python
+    benchmarks/simulation.py --scale``). Where two candidates are equally
     good, which one is returned is the solver's choice, deterministic for given inputs.
 
     ``worst_posts`` is ``(len(post_index),) bool``: posts that go to the lowest

@@ -117,3 +117,23 @@ def test_allocate_refuses_an_unsafe_fit_with_one_line(tmp_path, capsys, value, m
     assert out == ""
     assert err == f"youwei: error: {message}\n"
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("backend", ["fast", "pulp"])
+def test_allocate_refuses_a_roster_too_large_for_memory_with_one_line(tmp_path, capsys,
+                                                                       monkeypatch, backend):
+    # the check runs in optimize.allocate on the program it would build; the command turns
+    # it into one line and exit code 2, with nothing written (a 1 MB machine here)
+    import optimize.problem as problem_module
+
+    monkeypatch.setattr(problem_module, "machine_memory_bytes", lambda: 2**20)
+    code = cli.main(["allocate", "--candidates", str(EXAMPLE / "candidates.csv"),
+                     "--posts", str(EXAMPLE / "posts.csv"), "--pools", str(EXAMPLE / "pools.csv"),
+                     "--backend", backend, "--out", str(tmp_path / "out")])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    errors = [line for line in err.splitlines() if line.startswith("youwei: error:")]
+    assert len(errors) == 1  # (the reader's notice about carried columns comes first)
+    assert errors[0].startswith("youwei: error: the allocation is too large: up to ")
+    assert f"with the {backend} backend" in errors[0]
+    assert not (tmp_path / "out").exists()
